@@ -1,0 +1,29 @@
+# Two commands do everything on a machine with Python 3.11: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test bench install clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[tests]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Starts the bundled stand-in API, runs check and a full read through the installed command.
+demo: $(VENV)/.installed
+	$(PY) scripts/demo.py
+
+# Unit, stand-in, end-to-end and acceptance tests; the tests start and stop their own servers.
+test: $(VENV)/.installed
+	$(PY) -m pytest -m "not image_tests" $(PYTEST_ARGS)
+
+# Records/s, wall, CPU and peak memory of the connector against a bare requests+json loop.
+bench: $(VENV)/.installed
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info demo-output bench-output .pytest_cache

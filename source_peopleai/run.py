@@ -6,8 +6,10 @@ import sys
 import traceback
 from typing import List, Optional
 
+import jsonschema
 import orjson
-from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
+from airbyte_cdk.logger import PRINT_BUFFER
 from airbyte_cdk.models import (
     AirbyteErrorTraceMessage,
     AirbyteMessage,
@@ -17,6 +19,8 @@ from airbyte_cdk.models import (
     TraceType,
     Type,
 )
+from airbyte_cdk.sources.utils.schema_helpers import split_config
+from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 
 from source_peopleai.source import SourcePeopleai
@@ -38,6 +42,37 @@ def _source_from_args(args: List[str]) -> SourcePeopleai:
         state=SourcePeopleai.read_state(state_path) if state_path else None,
         config_path=config_path,
     )
+
+
+def describe_config_error(error: jsonschema.ValidationError, schema: dict) -> str:
+    """The spec violation in words that name the field, never echoing a secret's value."""
+    if not error.path:
+        return error.message  # e.g. "'api_secret' is a required property"
+    field = str(error.path[0])
+    prop = schema.get("properties", {}).get(field, {})
+    if prop.get("airbyte_secret"):
+        return f"{field} is not valid: it must be a {prop.get('type', 'value')}."
+    if error.validator == "pattern" and prop.get("pattern_descriptor"):
+        return f"{field} must look like {prop['pattern_descriptor']}, not {error.instance!r}."
+    return f"{field}: {error.message}."
+
+
+class PeopleaiEntrypoint(AirbyteEntrypoint):
+    @staticmethod
+    def validate_connection(source_spec, config) -> None:  # type: ignore[no-untyped-def]
+        """The CDK's check of the config against the spec, with messages that name the field."""
+        connector_config, _ = split_config(config)
+        schema = source_spec.connectionSpecification
+        error = jsonschema.exceptions.best_match(
+            jsonschema.Draft7Validator(schema).iter_errors(connector_config)
+        )
+        if error is not None:
+            message = describe_config_error(error, schema)
+            raise AirbyteTracedException(
+                message=f"Config validation error: {message}",
+                internal_message=message,
+                failure_type=FailureType.config_error,
+            ) from None
 
 
 def _print_startup_error(error: Exception) -> None:
@@ -67,7 +102,12 @@ def run(args: Optional[List[str]] = None) -> None:
     except (OSError, ValueError) as error:
         _print_startup_error(error)
         sys.exit(1)
-    launch(source, args)
+    entrypoint = PeopleaiEntrypoint(source)
+    # As airbyte_cdk.entrypoint.launch does: one print per message, so that the messages of
+    # concurrent streams never interleave.
+    with PRINT_BUFFER:
+        for message in entrypoint.run(entrypoint.parse_args(args)):
+            print(f"{message}\n", end="")
 
 
 if __name__ == "__main__":

@@ -133,8 +133,8 @@ def bench(args: argparse.Namespace, activities: int, workdir: Path) -> dict:
             "bare loop": [args.python, str(REPO / "benchmarks" / "bare_loop.py"),
                           "--config", str(workdir / "config.json")],
         }
-        if args.skip_bare:
-            del commands["bare loop"]
+        if args.skip_bare or args.rate_limit:
+            del commands["bare loop"]  # the bare loop has no rate budget and no retries
         for name, cmd in commands.items():
             api.reset()
             if faults:

@@ -1,0 +1,44 @@
+"""Fixtures that build the People.ai source from manifest.yaml and run it as Airbyte would."""
+
+from __future__ import annotations
+
+import types
+from typing import Any, Callable, Dict, List
+
+import backoff._sync
+import pytest
+from airbyte_cdk.sources.streams.http import rate_limiting
+
+from source_peopleai import SourcePeopleai
+from unit_tests.harness import build_source, load_manifest
+
+
+@pytest.fixture
+def manifest() -> Dict[str, Any]:
+    """manifest.yaml as written (references not resolved)."""
+    return load_manifest()
+
+
+@pytest.fixture(scope="session")
+def source_factory() -> Callable[..., SourcePeopleai]:
+    """build_source(config, catalog=None): the source built from manifest.yaml, as the CLI builds it.
+
+    Reads go through unit_tests.harness.read_streams, which builds the source the same way.
+    """
+    return build_source
+
+
+@pytest.fixture(autouse=True)
+def requested_waits(monkeypatch: pytest.MonkeyPatch) -> List[float]:
+    """The retry waits the connector asks for, in seconds, recorded instead of slept.
+
+    The CDK's retry handlers (airbyte_cdk.sources.streams.http.rate_limiting) sleep for the
+    backoff + 1 s, and the `backoff` library they are built on sleeps between tries (0 s, as the
+    handler already waited; the token request's own retries also sleep there). The rate budget's
+    pauses (airbyte_cdk.sources.streams.call_rate) stay real.
+    """
+    waits: List[float] = []
+    recording_time = types.SimpleNamespace(sleep=waits.append)
+    monkeypatch.setattr(rate_limiting, "time", recording_time)
+    monkeypatch.setattr(backoff._sync, "time", recording_time)
+    return waits

@@ -1,0 +1,95 @@
+"""The HTTP requests the connector is expected to send, one builder method per endpoint."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from airbyte_cdk.test.mock_http import HttpMocker, HttpRequest
+
+from unit_tests.config import API_KEY, API_SECRET, BASE_URL
+
+TOKEN_PATH = "/auth/v1/tokens"
+ACTIVITIES_PATH = "/v0/public/activities"
+PARTICIPANTS_PATH = "/v0/public/activities/participants"
+
+
+class RequestBuilder:
+    @classmethod
+    def token(
+        cls, base_url: str = BASE_URL, api_key: str = API_KEY, api_secret: str = API_SECRET
+    ) -> "RequestBuilder":
+        """POST of the client-credentials form; the body must match exactly, field for field."""
+        body = urlencode(
+            {"grant_type": "client_credentials", "client_id": api_key, "client_secret": api_secret}
+        )
+        return cls(base_url, TOKEN_PATH, body=body)
+
+    @classmethod
+    def activities(cls, base_url: str = BASE_URL) -> "RequestBuilder":
+        return cls(base_url, ACTIVITIES_PATH)
+
+    @classmethod
+    def participants(cls, base_url: str = BASE_URL) -> "RequestBuilder":
+        return cls(base_url, PARTICIPANTS_PATH)
+
+    def __init__(self, base_url: str, path: str, body: Optional[str] = None) -> None:
+        self._url = f"{base_url}{path}"
+        self._body = body
+        self._query_params: Dict[str, str] = {}
+        self._headers: Dict[str, str] = {}
+
+    def with_limit(self, limit: int) -> "RequestBuilder":
+        self._query_params["limit"] = str(limit)
+        return self
+
+    def with_offset(self, offset: int) -> "RequestBuilder":
+        self._query_params["offset"] = str(offset)
+        return self
+
+    def with_access_token(self, access_token: str) -> "RequestBuilder":
+        self._headers["Authorization"] = f"Bearer {access_token}"
+        return self
+
+    def build(self) -> HttpRequest:
+        # HttpRequest compares the whole query string: a request with any other parameter, or
+        # without one of these, does not match.
+        return HttpRequest(
+            url=self._url,
+            query_params=dict(self._query_params) or None,
+            headers=dict(self._headers) or None,
+            body=self._body,
+        )
+
+
+class SentRequest:
+    """One request as the connector sent it, as recorded by the HTTP mock."""
+
+    def __init__(self, method: str, url: str, headers: Dict[str, str], body: Optional[str]) -> None:
+        self.method = method
+        self.url = url
+        parts = urlsplit(url)
+        self.path = parts.path
+        self.query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        self.headers = headers
+        self.body = body
+
+    @property
+    def form(self) -> Dict[str, List[str]]:
+        return parse_qs(self.body or "", keep_blank_values=True)
+
+    def page(self) -> Tuple[Optional[str], Optional[str]]:
+        return self.query.get("limit"), self.query.get("offset")
+
+
+def sent_requests(http_mocker: HttpMocker, path: Optional[str] = None) -> List[SentRequest]:
+    """Every request that reached the mock, in order (optionally only those to `path`).
+
+    HttpMocker has no public request history; its requests_mock Mocker keeps one.
+    """
+    history = http_mocker._mocker.request_history  # noqa: SLF001 - see docstring
+    requests = []
+    for request in history:
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body
+        requests.append(SentRequest(request.method, request.url, dict(request.headers), body))
+    return [r for r in requests if path is None or r.path == path]

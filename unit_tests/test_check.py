@@ -1,0 +1,54 @@
+"""`check`: SUCCEEDED with working credentials, FAILED with a message a user can act on."""
+
+from __future__ import annotations
+
+from airbyte_cdk.test.mock_http import HttpMocker
+
+from unit_tests.cli import config_args, of_type, run_cli
+from unit_tests.config import ConfigBuilder
+from unit_tests.request_builder import RequestBuilder, sent_requests
+from unit_tests.response_builder import activities, fixture_response, page_response, token_response
+
+
+def test_given_valid_credentials_when_check_then_succeeded(tmp_path, capsys) -> None:
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        http_mocker.get(
+            RequestBuilder.activities().with_limit(1000).with_offset(0).build(),
+            page_response(activities(1)),
+        )
+
+        messages = run_cli(config_args("check", tmp_path, ConfigBuilder().build()), capsys)
+
+        paths = [r.path for r in sent_requests(http_mocker)]
+    (status,) = of_type(messages, "CONNECTION_STATUS")
+    assert status["connectionStatus"]["status"] == "SUCCEEDED"
+    assert paths == ["/auth/v1/tokens", "/v0/public/activities"]
+
+
+def test_given_token_endpoint_401_when_check_then_failed_saying_authentication_was_refused(tmp_path, capsys) -> None:
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), fixture_response("token_error_401", 401))
+
+        messages = run_cli(config_args("check", tmp_path, ConfigBuilder().build()), capsys)
+
+    (status,) = of_type(messages, "CONNECTION_STATUS")
+    assert status["connectionStatus"]["status"] == "FAILED"
+    message = status["connectionStatus"]["message"]
+    # It says that authentication was the step that failed, and how People.ai refused.
+    assert "token" in message.lower(), message
+    assert "401" in message or "invalid_client" in message, message
+    assert "Traceback" not in message
+
+
+def test_given_token_endpoint_401_when_check_then_message_asks_to_reenter_credentials(
+    tmp_path, capsys
+) -> None:
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), fixture_response("token_error_401", 401))
+
+        messages = run_cli(config_args("check", tmp_path, ConfigBuilder().build()), capsys)
+
+    (status,) = of_type(messages, "CONNECTION_STATUS")
+    message = status["connectionStatus"]["message"]
+    assert "Re-authenticate this source's credentials" in message, message

@@ -1,0 +1,65 @@
+"""`discover`: the two streams with their keys, sync modes and schemas."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import pytest
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.entrypoint_wrapper import discover
+from airbyte_cdk.test.mock_http import HttpMocker
+
+from unit_tests.config import ConfigBuilder
+from unit_tests.request_builder import sent_requests
+
+
+@pytest.fixture(scope="module")
+def catalog_streams(source_factory) -> Dict[str, Any]:
+    config = ConfigBuilder().build()
+    with HttpMocker() as http_mocker:
+        output = discover(source_factory(config), config)
+        assert sent_requests(http_mocker) == [], "discover should not call the API"
+    assert not output.errors
+    return {stream.name: stream for stream in output.catalog.catalog.streams}
+
+
+def test_discover_lists_activity_and_participants(catalog_streams) -> None:
+    assert sorted(catalog_streams) == ["activity", "participants"]
+
+
+@pytest.mark.parametrize(
+    "stream, primary_key", [("activity", [["uid"]]), ("participants", [["uid"], ["email"]])]
+)
+def test_discover_declares_primary_keys(catalog_streams, stream: str, primary_key) -> None:
+    assert catalog_streams[stream].source_defined_primary_key == primary_key
+
+
+@pytest.mark.parametrize("stream", ["activity", "participants"])
+def test_discover_offers_full_refresh_only(catalog_streams, stream: str) -> None:
+    assert catalog_streams[stream].supported_sync_modes == [SyncMode.full_refresh]
+
+
+def test_discover_activity_schema_has_api_subject_and_no_subject(catalog_streams) -> None:
+    properties = catalog_streams["activity"].json_schema["properties"]
+    assert "api_subject" in properties
+    assert "subject" not in properties
+    assert "null" in properties["api_subject"]["type"] and "string" in properties["api_subject"]["type"]
+
+
+def test_discover_participants_schema_has_no_subject(catalog_streams) -> None:
+    assert "subject" not in catalog_streams["participants"].json_schema["properties"]
+
+
+@pytest.mark.parametrize("stream", ["activity", "participants"])
+def test_discover_schemas_accept_additional_properties(catalog_streams, stream: str) -> None:
+    assert catalog_streams[stream].json_schema["additionalProperties"] is True
+
+
+@pytest.mark.parametrize(
+    "stream, key_fields", [("activity", ["uid"]), ("participants", ["uid", "email"])]
+)
+def test_discover_schemas_require_the_primary_key_fields(catalog_streams, stream: str, key_fields) -> None:
+    schema = catalog_streams[stream].json_schema
+    assert sorted(schema["required"]) == sorted(key_fields)
+    for field in key_fields:
+        assert "null" not in schema["properties"][field]["type"]

@@ -14,8 +14,8 @@ from unit_tests.response_builder import raw_response, token_response
 UNEXPECTED_BODIES = {
     "bare_list": ('[{"uid": "act-1", "subject": "Hello"}]', "a bare JSON list"),
     "object_without_data": ('{"items": [{"uid": "act-1"}], "meta": {}}', "['items', 'meta']"),
-    "null_data": ('{"data": null, "meta": {}}', "['data', 'meta']"),
-    "data_is_object": ('{"data": {"uid": "act-1"}, "meta": {}}', "['data', 'meta']"),
+    "null_data": ('{"data": null, "meta": {}}', "data is not a list but null"),
+    "data_is_object": ('{"data": {"uid": "act-1"}, "meta": {}}', 'data is not a list but {"uid": "act-1"}'),
     "html": ("<html><body>Service moved</body></html>", "non-JSON body"),
     "empty_body": ("", "empty or non-JSON body"),
 }

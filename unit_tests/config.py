@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict
 
 API_KEY = "pk_test_4b1d9e7c2a"
@@ -10,6 +11,11 @@ API_SECRET = "sk_test_f3a8c61e90d2"
 BASE_URL = "https://api.people.ai"
 # High enough that the rate budget never makes a unit test wait; the budget test sets its own.
 UNTHROTTLED_REQUESTS_PER_SECOND = 1000
+# Today in UTC, as the connector sees it: its last date window ends now.
+TODAY: date = datetime.now(timezone.utc).date()
+# Ten days back: with the default 30-day windows, one window covers the whole read, so a test
+# that is not about windows sees one request per page.
+START_DATE: date = TODAY - timedelta(days=10)
 
 
 class ConfigBuilder:
@@ -21,6 +27,7 @@ class ConfigBuilder:
             "api_secret": API_SECRET,
             "base_url": BASE_URL,
             "requests_per_second": UNTHROTTLED_REQUESTS_PER_SECOND,
+            "start_date": START_DATE.isoformat(),
         }
 
     def with_api_key(self, api_key: str) -> "ConfigBuilder":
@@ -41,6 +48,18 @@ class ConfigBuilder:
 
     def with_requests_per_second(self, requests_per_second: int) -> "ConfigBuilder":
         self._config["requests_per_second"] = requests_per_second
+        return self
+
+    def with_start_date(self, start_date: str) -> "ConfigBuilder":
+        self._config["start_date"] = start_date
+        return self
+
+    def with_lookback_days(self, lookback_days: int) -> "ConfigBuilder":
+        self._config["lookback_days"] = lookback_days
+        return self
+
+    def with_window_days(self, window_days: int) -> "ConfigBuilder":
+        self._config["window_days"] = window_days
         return self
 
     def without(self, key: str) -> "ConfigBuilder":

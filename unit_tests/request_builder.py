@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from airbyte_cdk.test.mock_http import HttpMocker, HttpRequest
 
-from unit_tests.config import API_KEY, API_SECRET, BASE_URL
+from unit_tests.config import API_KEY, API_SECRET, BASE_URL, START_DATE, TODAY
 
 TOKEN_PATH = "/auth/v1/tokens"
 ACTIVITIES_PATH = "/v0/public/activities"
 PARTICIPANTS_PATH = "/v0/public/activities/participants"
+
+
+def window_query(first_day: date = START_DATE, last_day: date = TODAY) -> Dict[str, str]:
+    """The date parameters of a request for the window [first_day, last_day] (see with_window)."""
+    return {
+        "from": (first_day - timedelta(days=1)).isoformat(),
+        "to": (last_day + timedelta(days=2)).isoformat(),
+        "time-zone": "UTC",
+    }
 
 
 class RequestBuilder:
@@ -27,17 +37,27 @@ class RequestBuilder:
 
     @classmethod
     def activities(cls, base_url: str = BASE_URL) -> "RequestBuilder":
-        return cls(base_url, ACTIVITIES_PATH)
+        """A page of the one window that ConfigBuilder's default start_date makes."""
+        return cls(base_url, ACTIVITIES_PATH).with_window(START_DATE, TODAY)
 
     @classmethod
     def participants(cls, base_url: str = BASE_URL) -> "RequestBuilder":
-        return cls(base_url, PARTICIPANTS_PATH)
+        return cls(base_url, PARTICIPANTS_PATH).with_window(START_DATE, TODAY)
 
     def __init__(self, base_url: str, path: str, body: Optional[str] = None) -> None:
         self._url = f"{base_url}{path}"
         self._body = body
         self._query_params: Dict[str, str] = {}
         self._headers: Dict[str, str] = {}
+
+    def with_window(self, first_day: date, last_day: date) -> "RequestBuilder":
+        """The date range sent for the window [first_day, last_day] (UTC days, both included).
+
+        The connector asks for a day more before the window and two more after it, so that
+        neither the API's time zone nor an exclusive `to` can cut a record off.
+        """
+        self._query_params.update(window_query(first_day, last_day))
+        return self
 
     def with_limit(self, limit: int) -> "RequestBuilder":
         self._query_params["limit"] = str(limit)
@@ -80,6 +100,9 @@ class SentRequest:
 
     def page(self) -> Tuple[Optional[str], Optional[str]]:
         return self.query.get("limit"), self.query.get("offset")
+
+    def window(self) -> Tuple[Optional[str], Optional[str], Optional[str]]:
+        return self.query.get("from"), self.query.get("to"), self.query.get("time-zone")
 
 
 def sent_requests(http_mocker: HttpMocker, path: Optional[str] = None) -> List[SentRequest]:

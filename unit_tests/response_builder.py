@@ -4,16 +4,35 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
 from airbyte_cdk.test.mock_http import HttpResponse
 
+from unit_tests.config import START_DATE
+
 RESPONSE_DIR = Path(__file__).parent / "resource" / "http" / "response"
+DAY_MS = 86_400_000
+# Epoch milliseconds of START_DATE 00:00 UTC: the first instant of the default config's window.
+START_MS = int(datetime.combine(START_DATE, time(0), tzinfo=timezone.utc).timestamp() * 1000)
+# The fixtures were captured with their first activity at this time; they are moved so that it
+# falls on the second day of the default window (09:00 UTC), keeping every other time relative.
+_FIXTURE_FIRST_ACTIVITY_MS = 1790950800000
+_SHIFT_MS = START_MS + DAY_MS + 9 * 3_600_000 - _FIXTURE_FIRST_ACTIVITY_MS
+_TIMESTAMP_FIELDS = (
+    "activity_timestamp", "created_at", "ingested_at", "modified_at", "email_reply_time",
+    "meeting_start_time", "meeting_end_time",
+)
 
 
 def load_fixture(name: str) -> Any:
-    return json.loads((RESPONSE_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    body = json.loads((RESPONSE_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    for record in body.get("data", []) if isinstance(body, dict) else []:
+        for field in _TIMESTAMP_FIELDS:
+            if isinstance(record.get(field), int):
+                record[field] += _SHIFT_MS
+    return body
 
 
 ACCESS_TOKEN: str = load_fixture("token")["access_token"]
@@ -38,9 +57,14 @@ def activity(uid: str, **fields: Any) -> Dict[str, Any]:
 
 
 def activities(count: int, start: int = 0) -> List[Dict[str, Any]]:
-    """`count` distinct activities, numbered from `start` (uids act-00000, act-00001, ...)."""
+    """`count` distinct activities, numbered from `start` (uids act-00000, act-00001, ...),
+    a minute apart from the first day of the default window on."""
     return [
-        activity(f"act-{index:05d}", subject=f"Subject of activity {index}")
+        activity(
+            f"act-{index:05d}",
+            subject=f"Subject of activity {index}",
+            activity_timestamp=START_MS + index * 60_000,
+        )
         for index in range(start, start + count)
     ]
 
@@ -54,8 +78,14 @@ def participant(uid: str, email: str, **fields: Any) -> Dict[str, Any]:
 
 
 def participants(count: int, start: int = 0) -> List[Dict[str, Any]]:
+    """Two participants per activity, carrying their activity's time as the API does."""
     return [
-        participant(f"act-{index // 2:05d}", f"person{index}@acme.example")
+        participant(
+            f"act-{index // 2:05d}",
+            f"person{index}@acme.example",
+            activity_uid=f"act-{index // 2:05d}",
+            activity_timestamp=START_MS + (index // 2) * 60_000,
+        )
         for index in range(start, start + count)
     ]
 
@@ -73,7 +103,7 @@ def fixture_response(name: str, status_code: int = 200, headers: Optional[Dict[s
     """A fixture file as it is, e.g. fixture_response("activities") or fixture_response("error_403", 403)."""
     all_headers = {"Content-Type": "application/json"}
     all_headers.update(headers or {})
-    return HttpResponse((RESPONSE_DIR / f"{name}.json").read_text(encoding="utf-8"), status_code, all_headers)
+    return HttpResponse(json.dumps(load_fixture(name)), status_code, all_headers)
 
 
 def error_response(status_code: int, headers: Optional[Dict[str, str]] = None) -> HttpResponse:

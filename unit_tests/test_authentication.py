@@ -100,11 +100,11 @@ def test_given_base_url_with_trailing_slash_when_read_then_paths_have_a_single_s
 
         output = read_streams(config)
 
-        urls = [r.url for r in sent_requests(http_mocker)]
+        urls = [r.url.split("?")[0] for r in sent_requests(http_mocker)]
     assert not output.errors
     assert urls == [
         "https://api.people.ai/auth/v1/tokens",
-        "https://api.people.ai/v0/public/activities?offset=0&limit=1000",
+        "https://api.people.ai/v0/public/activities",
     ]
 
 

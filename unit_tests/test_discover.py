@@ -1,4 +1,4 @@
-"""`discover`: the two streams with their keys, sync modes and schemas."""
+"""`discover`: the two streams with their keys, sync modes, cursors and schemas."""
 
 from __future__ import annotations
 
@@ -35,8 +35,11 @@ def test_discover_declares_primary_keys(catalog_streams, stream: str, primary_ke
 
 
 @pytest.mark.parametrize("stream", ["activity", "participants"])
-def test_discover_offers_full_refresh_only(catalog_streams, stream: str) -> None:
-    assert catalog_streams[stream].supported_sync_modes == [SyncMode.full_refresh]
+def test_discover_offers_full_refresh_and_incremental_on_activity_timestamp(catalog_streams, stream: str) -> None:
+    airbyte_stream = catalog_streams[stream]
+    assert airbyte_stream.supported_sync_modes == [SyncMode.full_refresh, SyncMode.incremental]
+    assert airbyte_stream.source_defined_cursor is True
+    assert airbyte_stream.default_cursor_field == ["activity_timestamp"]
 
 
 def test_discover_activity_schema_has_api_subject_and_no_subject(catalog_streams) -> None:

@@ -7,8 +7,11 @@ from airbyte_cdk.test.mock_http import HttpMocker
 
 from unit_tests.config import ConfigBuilder
 from unit_tests.harness import records_of, read_streams
-from unit_tests.request_builder import ACTIVITIES_PATH, RequestBuilder, sent_requests
+from unit_tests.request_builder import ACTIVITIES_PATH, RequestBuilder, sent_requests, window_query
 from unit_tests.response_builder import activities, page_response, token_response
+
+# The one date window that the default config makes.
+WINDOW = window_query()
 
 
 def _mock_activity_pages(http_mocker: HttpMocker, limit: int, page_counts: list) -> None:
@@ -30,9 +33,9 @@ def test_given_three_pages_when_read_then_sends_limit_and_offsets_0_2_4() -> Non
 
         pages = [r.query for r in sent_requests(http_mocker, ACTIVITIES_PATH)]
     assert pages == [
-        {"limit": "2", "offset": "0"},
-        {"limit": "2", "offset": "2"},
-        {"limit": "2", "offset": "4"},
+        {**WINDOW, "limit": "2", "offset": "0"},
+        {**WINDOW, "limit": "2", "offset": "2"},
+        {**WINDOW, "limit": "2", "offset": "4"},
     ]
     assert [r["uid"] for r in records_of(output, "activity")] == [f"act-{i:05d}" for i in range(5)]
 
@@ -59,9 +62,9 @@ def test_given_exactly_full_last_page_when_read_then_asks_once_more_and_stops_on
 
         pages = [r.query for r in sent_requests(http_mocker, ACTIVITIES_PATH)]
     assert pages == [
-        {"limit": "2", "offset": "0"},
-        {"limit": "2", "offset": "2"},
-        {"limit": "2", "offset": "4"},
+        {**WINDOW, "limit": "2", "offset": "0"},
+        {**WINDOW, "limit": "2", "offset": "2"},
+        {**WINDOW, "limit": "2", "offset": "4"},
     ]
     assert len(records_of(output, "activity")) == 4
     assert output.get_stream_statuses("activity")[-1] == AirbyteStreamStatus.COMPLETE
@@ -75,7 +78,7 @@ def test_given_page_size_in_config_when_read_then_it_is_the_limit() -> None:
         output = read_streams(ConfigBuilder().with_page_size(37).build())
 
         pages = [r.query for r in sent_requests(http_mocker, ACTIVITIES_PATH)]
-    assert pages == [{"limit": "37", "offset": "0"}]
+    assert pages == [{**WINDOW, "limit": "37", "offset": "0"}]
     assert len(records_of(output, "activity")) == 5
 
 
@@ -88,7 +91,7 @@ def test_given_no_page_size_when_read_then_limit_is_the_spec_default(manifest) -
         output = read_streams(ConfigBuilder().without("page_size").build())
 
         pages = [r.query for r in sent_requests(http_mocker, ACTIVITIES_PATH)]
-    assert pages == [{"limit": str(default_page_size), "offset": "0"}]
+    assert pages == [{**WINDOW, "limit": str(default_page_size), "offset": "0"}]
     assert len(records_of(output, "activity")) == 3
 
 
@@ -100,7 +103,7 @@ def test_given_empty_first_page_when_read_then_stream_completes_with_no_records(
         output = read_streams(ConfigBuilder().with_page_size(2).build())
 
         pages = [r.query for r in sent_requests(http_mocker, ACTIVITIES_PATH)]
-    assert pages == [{"limit": "2", "offset": "0"}]
+    assert pages == [{**WINDOW, "limit": "2", "offset": "0"}]
     assert records_of(output, "activity") == []
     assert not output.errors
     assert output.get_stream_statuses("activity")[-1] == AirbyteStreamStatus.COMPLETE

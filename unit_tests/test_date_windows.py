@@ -1,0 +1,181 @@
+"""Date windows: the exact date range of every request, and every record exactly once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airbyte_cdk.models import AirbyteStreamStatus
+from airbyte_cdk.test.mock_http import HttpMocker
+
+from unit_tests.config import ConfigBuilder
+from unit_tests.date_windows import DAY_MS, TODAY, at, days_ago, expected_query, mock_window, ms, uids
+from unit_tests.harness import read_streams, records_of
+from unit_tests.request_builder import ACTIVITIES_PATH, PARTICIPANTS_PATH, RequestBuilder, sent_requests
+from unit_tests.response_builder import error_response, participant, token_response
+
+
+def _sorted_queries(http_mocker: HttpMocker, path: str = ACTIVITIES_PATH):
+    return sorted((r.query for r in sent_requests(http_mocker, path)), key=lambda q: q["from"])
+
+
+def test_given_start_date_70_days_back_when_read_then_three_30_day_windows_each_asked_wider() -> None:
+    start = days_ago(70)
+    windows = [(start, start + timedelta(29)), (start + timedelta(30), start + timedelta(59)), (start + timedelta(60), TODAY)]
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        for first, last in windows:
+            mock_window(http_mocker, first, last, [])
+
+        output = read_streams(ConfigBuilder().with_start_date(start.isoformat()).build())
+
+        queries = _sorted_queries(http_mocker)
+    assert not output.errors
+    # A day before each window and two after it, in UTC; offset paging starts at 0 in each.
+    assert queries == [expected_query(first, last) for first, last in windows]
+    assert queries[0]["from"] == (start - timedelta(1)).isoformat()
+    assert queries[-1]["to"] == (TODAY + timedelta(2)).isoformat()
+
+
+def test_given_window_days_5_when_read_then_windows_are_5_days_long() -> None:
+    start = days_ago(9)
+    windows = [(start, start + timedelta(4)), (start + timedelta(5), TODAY)]
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        for first, last in windows:
+            mock_window(http_mocker, first, last, [])
+
+        read_streams(ConfigBuilder().with_start_date(start.isoformat()).with_window_days(5).build())
+
+        queries = _sorted_queries(http_mocker)
+    assert queries == [expected_query(first, last) for first, last in windows]
+
+
+def test_given_no_start_date_when_read_then_first_window_starts_730_days_ago() -> None:
+    start = days_ago(730)
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        mock_window(http_mocker, start, TODAY - timedelta(1), [])
+        mock_window(http_mocker, TODAY, TODAY, [])
+
+        output = read_streams(ConfigBuilder().without("start_date").with_window_days(730).build())
+
+        queries = _sorted_queries(http_mocker)
+    assert not output.errors
+    assert queries == [expected_query(start, TODAY - timedelta(1)), expected_query(TODAY, TODAY)]
+
+
+def test_given_records_at_window_edges_returned_by_both_windows_when_read_then_each_arrives_once() -> None:
+    start = days_ago(9)
+    second = start + timedelta(5)
+    edge_records = [
+        at("last-ms-of-first-window", ms(second) - 1),
+        at("midnight-starting-second-window", ms(second)),
+        at("first-ms-of-read", ms(start)),
+        at("an-hour-into-today", ms(TODAY, 1)),
+    ]
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        # The wider ranges overlap: both windows' answers hold the records near their shared edge.
+        mock_window(http_mocker, start, second - timedelta(1), edge_records[:3])
+        mock_window(http_mocker, second, TODAY, edge_records[:2] + edge_records[3:])
+
+        output = read_streams(ConfigBuilder().with_start_date(start.isoformat()).with_window_days(5).build())
+
+    assert uids(records_of(output, "activity")) == sorted(r["uid"] for r in edge_records)
+
+
+def test_given_api_ignores_the_dates_when_read_then_each_window_keeps_only_its_own_records() -> None:
+    start = days_ago(9)
+    second = start + timedelta(5)
+    everything = [
+        at("before-start-date", ms(start) - DAY_MS),
+        at("in-first", ms(start, 12)),
+        at("in-second", ms(second, 12)),
+    ]
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        mock_window(http_mocker, start, second - timedelta(1), everything)
+        mock_window(http_mocker, second, TODAY, everything)
+
+        output = read_streams(ConfigBuilder().with_start_date(start.isoformat()).with_window_days(5).build())
+
+    # Records older than start_date are not asked for, and not kept when they come anyway.
+    assert uids(records_of(output, "activity")) == ["in-first", "in-second"]
+
+
+def test_given_record_without_activity_timestamp_when_read_then_it_is_kept() -> None:
+    record = at("no-time", None)
+    del record["activity_timestamp"]
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        mock_window(http_mocker, days_ago(10), TODAY, [record])
+
+        output = read_streams(ConfigBuilder().build())
+
+    assert uids(records_of(output, "activity")) == ["no-time"]
+
+
+def test_given_iso_8601_activity_timestamps_when_read_then_windows_place_them_exactly_once() -> None:
+    start = days_ago(9)
+    second = start + timedelta(5)
+    records = [
+        at("iso-edge", f"{second.isoformat()}T00:00:00.000Z"),
+        at("iso-before-edge", f"{(second - timedelta(1)).isoformat()}T23:59:59.999Z"),
+    ]
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        mock_window(http_mocker, start, second - timedelta(1), records)
+        mock_window(http_mocker, second, TODAY, records)
+
+        output = read_streams(ConfigBuilder().with_start_date(start.isoformat()).with_window_days(5).build())
+
+    assert uids(records_of(output, "activity")) == ["iso-before-edge", "iso-edge"]
+    assert {r["uid"]: r["activity_timestamp"] for r in records_of(output, "activity")} == {
+        r["uid"]: r["activity_timestamp"] for r in records
+    }
+
+
+def test_given_400_for_a_window_when_read_then_it_is_split_in_two_and_both_halves_are_read() -> None:
+    start = days_ago(59)
+    middle = start + timedelta(30)
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        mock_window(http_mocker, start, TODAY, error_response(400))
+        mock_window(http_mocker, start, middle - timedelta(1), [at("first-half", ms(start, 8))])
+        mock_window(http_mocker, middle, TODAY, [at("second-half", ms(middle, 8))])
+
+        output = read_streams(ConfigBuilder().with_start_date(start.isoformat()).with_window_days(60).build())
+
+        queries = [r.query for r in sent_requests(http_mocker, ACTIVITIES_PATH)]
+    assert not output.errors
+    assert queries == [
+        expected_query(start, TODAY),
+        expected_query(start, middle - timedelta(1)),
+        expected_query(middle, TODAY),
+    ]
+    assert uids(records_of(output, "activity")) == ["first-half", "second-half"]
+    assert output.get_stream_statuses("activity")[-1] == AirbyteStreamStatus.COMPLETE
+
+
+def test_given_participants_when_read_then_they_are_windowed_on_their_activity_timestamp() -> None:
+    start = days_ago(9)
+    second = start + timedelta(5)
+    rows = [
+        participant("act-1", "a@acme.example", activity_timestamp=ms(second) - 1),
+        participant("act-2", "b@acme.example", activity_timestamp=ms(second)),
+    ]
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        mock_window(http_mocker, start, second - timedelta(1), rows, path=PARTICIPANTS_PATH)
+        mock_window(http_mocker, second, TODAY, rows, path=PARTICIPANTS_PATH)
+
+        output = read_streams(
+            ConfigBuilder().with_start_date(start.isoformat()).with_window_days(5).build(), "participants"
+        )
+
+        queries = _sorted_queries(http_mocker, PARTICIPANTS_PATH)
+    assert queries == [expected_query(start, second - timedelta(1)), expected_query(second, TODAY)]
+    assert sorted((r["uid"], r["email"]) for r in records_of(output, "participants")) == [
+        ("act-1", "a@acme.example"),
+        ("act-2", "b@acme.example"),
+    ]

@@ -130,9 +130,37 @@ def test_given_iso_8601_activity_timestamps_when_read_then_windows_place_them_ex
         output = read_streams(ConfigBuilder().with_start_date(start.isoformat()).with_window_days(5).build())
 
     assert uids(records_of(output, "activity")) == ["iso-before-edge", "iso-edge"]
+    # They come out in the API's documented form, epoch milliseconds, like every other record.
     assert {r["uid"]: r["activity_timestamp"] for r in records_of(output, "activity")} == {
-        r["uid"]: r["activity_timestamp"] for r in records
+        "iso-edge": ms(second),
+        "iso-before-edge": ms(second) - 1,
     }
+
+
+def test_given_iso_8601_timestamps_in_any_field_when_read_then_all_become_epoch_milliseconds() -> None:
+    record = at(
+        "iso-everywhere",
+        "2026-11-20T10:00:00Z",
+        created_at="2026-11-20T10:00:01.500+00:00",
+        ingested_at="2026-11-20T12:00:00+02:00",
+        modified_at=ms(days_ago(1)),
+        meeting_start_time="2026-11-20T10:00:00Z",
+        meeting_end_time=None,
+    )
+    record["activity_timestamp"] = f"{days_ago(3).isoformat()}T10:00:00Z"
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        mock_window(http_mocker, days_ago(10), TODAY, [record])
+
+        output = read_streams(ConfigBuilder().build())
+
+    (emitted,) = records_of(output, "activity")
+    assert emitted["activity_timestamp"] == ms(days_ago(3), 10)
+    assert emitted["created_at"] == 1795168801500
+    assert emitted["ingested_at"] == 1795168800000
+    assert emitted["modified_at"] == ms(days_ago(1))
+    assert emitted["meeting_start_time"] == 1795168800000
+    assert "meeting_end_time" not in emitted  # null, and the CDK leaves top-level nulls out
 
 
 def test_given_400_for_a_window_when_read_then_it_is_split_in_two_and_both_halves_are_read() -> None:

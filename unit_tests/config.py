@@ -18,6 +18,14 @@ TODAY: date = datetime.now(timezone.utc).date()
 START_DATE: date = TODAY - timedelta(days=10)
 
 
+# Every stream, in the manifest's order.
+STREAMS = (
+    "activity", "participants", "accounts", "opportunities", "contacts", "leads", "teams",
+    "team_members", "account_engagement", "opportunity_engagement", "contact_engagement",
+    "lead_engagement",
+)
+
+
 class ConfigBuilder:
     """A valid config by default; each `with_*` changes one input, `without` drops one."""
 

@@ -13,6 +13,21 @@ from unit_tests.config import API_KEY, API_SECRET, BASE_URL, START_DATE, TODAY
 TOKEN_PATH = "/auth/v1/tokens"
 ACTIVITIES_PATH = "/v0/public/activities"
 PARTICIPANTS_PATH = "/v0/public/activities/participants"
+# The streams without date windows, and their endpoints.
+OBJECT_PATHS = {
+    "accounts": "/v0/public/accounts",
+    "opportunities": "/v0/public/opportunities",
+    "contacts": "/v0/public/contacts",
+    "leads": "/v0/public/leads",
+    "teams": "/v0/public/teams",
+    "team_members": "/v0/public/team-members",
+}
+ENGAGEMENT_PATHS = {
+    "account_engagement": "/v0/public/accounts/insights/engagement",
+    "opportunity_engagement": "/v0/public/opportunities/insights/engagement",
+    "contact_engagement": "/v0/public/contacts/insights/engagement",
+    "lead_engagement": "/v0/public/leads/insights/engagement",
+}
 
 
 def window_query(first_day: date = START_DATE, last_day: date = TODAY) -> Dict[str, str]:
@@ -43,6 +58,24 @@ class RequestBuilder:
     @classmethod
     def participants(cls, base_url: str = BASE_URL) -> "RequestBuilder":
         return cls(base_url, PARTICIPANTS_PATH).with_window(START_DATE, TODAY)
+
+    @classmethod
+    def objects(cls, stream: str, base_url: str = BASE_URL) -> "RequestBuilder":
+        """A page of accounts, opportunities, contacts, leads, teams or team_members: no dates."""
+        return cls(base_url, OBJECT_PATHS[stream])
+
+    @classmethod
+    def engagement(cls, stream: str, first_day: date, last_day: date, base_url: str = BASE_URL) -> "RequestBuilder":
+        """A page of an engagement stream's window [first_day, last_day]: a day more each side."""
+        builder = cls(base_url, ENGAGEMENT_PATHS[stream])
+        builder._query_params.update(
+            {
+                "from": (first_day - timedelta(days=1)).isoformat(),
+                "to": (last_day + timedelta(days=1)).isoformat(),
+                "time-zone": "UTC",
+            }
+        )
+        return builder
 
     def __init__(self, base_url: str, path: str, body: Optional[str] = None) -> None:
         self._url = f"{base_url}{path}"

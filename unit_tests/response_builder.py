@@ -113,3 +113,18 @@ def error_response(status_code: int, headers: Optional[Dict[str, str]] = None) -
 
 def raw_response(body: str, status_code: int = 200, content_type: str = "application/json") -> HttpResponse:
     return HttpResponse(body, status_code, {"Content-Type": content_type})
+
+
+def crm_object(stream: str, object_id: int, **fields: Any) -> Dict[str, Any]:
+    """A record of an object stream, as the API describes it (fixtures <stream>.json)."""
+    record = copy.deepcopy(load_fixture(stream)["data"][0])
+    record["id"] = object_id
+    record.update(fields)
+    return record
+
+
+def engagement_score(object_id: int, day: str, score: int = 42, **fields: Any) -> Dict[str, Any]:
+    record = {"id": object_id, "crm_id": f"001{object_id:012d}", "date": day, "score": score,
+              "timestamp": START_MS}
+    record.update(fields)
+    return record

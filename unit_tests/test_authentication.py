@@ -10,7 +10,7 @@ from airbyte_cdk.test.mock_http import HttpMocker
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_parse
 
 from unit_tests.config import API_KEY, API_SECRET, ConfigBuilder
-from unit_tests.harness import error_texts, first_error, read_streams, records_of
+from unit_tests.harness import first_error, read_streams, records_of
 from unit_tests.request_builder import (
     ACTIVITIES_PATH,
     TOKEN_PATH,
@@ -190,8 +190,12 @@ def test_given_401_twice_when_read_then_fails_with_config_error_naming_api_key_a
         assert len(sent_requests(http_mocker, ACTIVITIES_PATH)) == 2
     error = first_error(output).trace.error
     assert error.failure_type == FailureType.config_error
-    text = error_texts(output)[0]
-    assert "api_key" in text and "api_secret" in text
+    assert error.message == "Refreshed OAuth access token is rejected by the API."
+    # The CDK's text ends with the manifest's message, which says what to check.
+    assert error.internal_message.endswith(
+        "Error handler message: 'People.ai rejected the access token (HTTP 401) even after a new one "
+        "was issued. Check that api_key and api_secret belong to an active People.ai API client.'"
+    ), error.internal_message
     assert records_of(output, "activity") == []
     assert output.get_stream_statuses("activity")[-1] == AirbyteStreamStatus.INCOMPLETE
 
@@ -237,5 +241,12 @@ def test_given_token_endpoint_401_when_read_then_message_asks_to_reenter_credent
     output = _read_with_rejected_credentials()
 
     error = first_error(output).trace.error
-    assert "Re-authenticate this source's credentials" in error.message, error.message
-    assert "invalid_client" in error.message, error.message
+    assert error.message == (
+        "Refresh token was rejected by the OAuth provider (invalid, expired, or already used). "
+        "Re-authenticate this source's credentials in its connection settings. "
+        "Provider error: invalid_client"
+    )
+    assert error.internal_message == (
+        'Refresh token rejected by the OAuth token endpoint. HTTP 401: {"error": "invalid_client", '
+        '"error_description": "Client authentication failed"}'
+    )

@@ -8,14 +8,17 @@ from typing import Any, Dict, List, Mapping
 
 from airbyte_cdk.connector_builder.main import handle_request
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
+import pytest
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from unit_tests.cli import write_json
-from unit_tests.config import ConfigBuilder
+from unit_tests.config import START_DATE, STREAMS, TODAY, ConfigBuilder
 from unit_tests.harness import catalog_for
-from unit_tests.request_builder import RequestBuilder, sent_requests
+from unit_tests.request_builder import ENGAGEMENT_PATHS, OBJECT_PATHS, RequestBuilder, sent_requests
 from unit_tests.response_builder import (
     activity,
+    crm_object,
+    engagement_score,
     error_response,
     page_response,
     participant,
@@ -53,7 +56,7 @@ def test_resolve_manifest_returns_the_manifest_with_references_resolved(tmp_path
 
     assert message["type"] == "RECORD", message
     resolved = message["record"]["data"]["manifest"]
-    assert [s["name"] for s in resolved["streams"]] == ["activity", "participants"]
+    assert [s["name"] for s in resolved["streams"]] == list(STREAMS)
     requester = resolved["streams"][0]["retriever"]["requester"]
     assert requester["authenticator"]["type"] == "OAuthAuthenticator"
     assert "$ref" not in json.dumps(resolved)
@@ -123,3 +126,35 @@ def test_given_500_when_builder_test_read_then_fails_without_retrying(tmp_path, 
     assert _page_records(stream_read) == []
     assert [log["level"] for log in stream_read["logs"]] == ["ERROR"]
     assert "People.ai did not answer the request" in stream_read["logs"][0]["message"]
+
+
+@pytest.mark.parametrize("stream", sorted(OBJECT_PATHS))
+def test_given_object_stream_when_builder_test_read_then_records_come_back(tmp_path, manifest, stream: str) -> None:
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        http_mocker.get(
+            RequestBuilder.objects(stream).with_limit(2).with_offset(0).build(),
+            page_response([crm_object(stream, 1)], limit=2),
+        )
+
+        message = _test_read(tmp_path, manifest, stream)
+
+    assert message["type"] == "RECORD", message
+    assert [r["id"] for r in _page_records(message["record"]["data"])] == [1]
+
+
+@pytest.mark.parametrize("stream", sorted(ENGAGEMENT_PATHS))
+def test_given_engagement_stream_when_builder_test_read_then_records_come_back(tmp_path, manifest, stream: str) -> None:
+    # The testing values' start_date is ten days back: one window, up to today.
+    first, last = START_DATE, TODAY
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        http_mocker.get(
+            RequestBuilder.engagement(stream, first, last).with_limit(2).with_offset(0).build(),
+            page_response([engagement_score(3, first.isoformat())], limit=2),
+        )
+
+        message = _test_read(tmp_path, manifest, stream)
+
+    assert message["type"] == "RECORD", message
+    assert [(r["id"], r["date"]) for r in _page_records(message["record"]["data"])] == [(3, first.isoformat())]

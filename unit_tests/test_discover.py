@@ -1,4 +1,4 @@
-"""`discover`: the two streams with their keys, sync modes, cursors and schemas."""
+"""`discover`: the streams with their keys, sync modes, cursors and schemas."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.entrypoint_wrapper import discover
 from airbyte_cdk.test.mock_http import HttpMocker
 
-from unit_tests.config import ConfigBuilder
+from unit_tests.config import STREAMS, ConfigBuilder
 from unit_tests.request_builder import sent_requests
 
 
@@ -23,8 +23,9 @@ def catalog_streams(source_factory) -> Dict[str, Any]:
     return {stream.name: stream for stream in output.catalog.catalog.streams}
 
 
-def test_discover_lists_activity_and_participants(catalog_streams) -> None:
-    assert sorted(catalog_streams) == ["activity", "participants"]
+def test_discover_lists_every_stream(catalog_streams) -> None:
+    # Whatever type of API key the config holds: a stream it may not read fails when selected.
+    assert sorted(catalog_streams) == sorted(STREAMS)
 
 
 @pytest.mark.parametrize(
@@ -66,3 +67,30 @@ def test_discover_schemas_require_the_primary_key_fields(catalog_streams, stream
     assert sorted(schema["required"]) == sorted(key_fields)
     for field in key_fields:
         assert "null" not in schema["properties"][field]["type"]
+
+
+@pytest.mark.parametrize(
+    "stream, modes, cursor, primary_key",
+    [
+        ("accounts", [SyncMode.full_refresh], None, [["id"]]),
+        ("opportunities", [SyncMode.full_refresh, SyncMode.incremental], ["modified_at"], [["id"]]),
+        ("contacts", [SyncMode.full_refresh, SyncMode.incremental], ["modified_at"], [["id"]]),
+        ("leads", [SyncMode.full_refresh], None, [["id"]]),
+        ("teams", [SyncMode.full_refresh], None, [["id"]]),
+        ("team_members", [SyncMode.full_refresh], None, [["id"]]),
+        ("account_engagement", [SyncMode.full_refresh, SyncMode.incremental], ["date"], [["id"], ["date"]]),
+        ("opportunity_engagement", [SyncMode.full_refresh, SyncMode.incremental], ["date"], [["id"], ["date"]]),
+        ("contact_engagement", [SyncMode.full_refresh, SyncMode.incremental], ["date"], [["id"], ["date"]]),
+        ("lead_engagement", [SyncMode.full_refresh, SyncMode.incremental], ["date"], [["id"], ["date"]]),
+    ],
+)
+def test_discover_declares_sync_modes_cursor_and_key_of_each_object_stream(
+    catalog_streams, stream: str, modes, cursor, primary_key
+) -> None:
+    airbyte_stream = catalog_streams[stream]
+    assert airbyte_stream.supported_sync_modes == modes
+    assert airbyte_stream.default_cursor_field == cursor
+    assert airbyte_stream.source_defined_primary_key == primary_key
+    schema = airbyte_stream.json_schema
+    assert schema["additionalProperties"] is True
+    assert sorted(schema["required"]) == sorted(key[0] for key in primary_key)

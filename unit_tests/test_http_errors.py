@@ -74,13 +74,15 @@ def _iso(ordinal: int) -> str:
     return date.fromordinal(ordinal).isoformat()
 
 
-def test_given_403_when_read_then_message_says_to_ask_for_access() -> None:
+def test_given_403_when_read_then_message_names_the_stream_and_the_key_type() -> None:
     output, _ = _read_answered_with(403)
 
-    message = first_error(output).trace.error.message
-    assert message.startswith("People.ai refused access (HTTP 403)")
-    assert "This API client is not allowed to read activities" in message
-    assert "administrator" in message and "access" in message
+    assert first_error(output).trace.error.message == (
+        "People.ai refused the activity stream (HTTP 403): This API client is not allowed to read "
+        "activities. A People.ai API key is limited to one API type (Activity, Insight or Object), "
+        "and this key may be of another type. Use a key that may read activity, or deselect the "
+        "activity stream in the connection."
+    )
 
 
 def test_given_404_when_read_then_message_names_the_url_and_base_url() -> None:

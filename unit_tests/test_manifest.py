@@ -83,4 +83,7 @@ def test_manifest_is_self_contained_for_the_connector_builder(manifest) -> None:
     assert "spec" in manifest
     loaders = [value for _, key, value in _walk(manifest) if key == "schema_loader"]
     assert loaders and all(loader["type"] == "InlineSchemaLoader" for loader in loaders)
-    assert sorted(manifest["schemas"]) == ["activity", "participants"]
+    assert sorted(manifest["schemas"]) == sorted(
+        ["activity", "participants", "accounts", "opportunities", "contacts", "leads", "teams",
+         "team_members", "engagement"]
+    )

@@ -59,21 +59,29 @@ def test_rename_keeps_the_subject_value_exactly_as_sent(subject: str) -> None:
     assert "subject" not in record
 
 
-def test_given_null_subject_when_read_then_no_api_subject_string() -> None:
-    (record,) = _read_activities([activity("act-1", subject=None)])
+def test_given_null_subject_beside_a_subject_when_read_then_only_that_one_gets_api_subject() -> None:
+    # The subject "x" on the same page shows that the rename ran; the null one must not come out
+    # as the text "None" (the CDK leaves top-level nulls out of the records it emits).
+    with_subject, null_subject = _read_activities(
+        [activity("act-x", subject="x"), activity("act-null", subject=None)]
+    )
 
-    assert record.get("api_subject") is None
-    assert "subject" not in record
+    assert with_subject["api_subject"] == "x"
+    assert "subject" not in with_subject
+    assert null_subject.get("api_subject") is None
+    assert "subject" not in null_subject
 
 
-def test_given_absent_subject_when_read_then_no_api_subject_string() -> None:
-    without_subject = activity("act-1")
+def test_given_absent_subject_beside_a_subject_when_read_then_only_that_one_gets_api_subject() -> None:
+    without_subject = activity("act-absent")
     del without_subject["subject"]
 
-    (record,) = _read_activities([without_subject])
+    with_subject, absent_subject = _read_activities([activity("act-x", subject="x"), without_subject])
 
-    assert record.get("api_subject") is None
-    assert "subject" not in record
+    assert with_subject["api_subject"] == "x"
+    assert "subject" not in with_subject
+    assert "api_subject" not in absent_subject
+    assert "subject" not in absent_subject
 
 
 def test_rename_leaves_nested_subject_and_similar_keys_untouched() -> None:

@@ -1,4 +1,4 @@
-"""5xx, 429 and connection errors are retried with the manifest's waits; exhausted retries fail loudly."""
+"""408, 5xx, 429 and connection errors are retried with the manifest's waits; exhausted retries fail loudly."""
 
 from __future__ import annotations
 
@@ -22,9 +22,16 @@ from unit_tests.response_builder import (
     token_response,
 )
 
+# People.ai's "did not answer" statuses: a request timeout and the server errors.
+RETRIED_STATUSES = [408, 500, 502, 503, 504]
 
-@pytest.mark.parametrize("status_code", [500, 502, 503, 504])
-def test_given_5xx_when_read_then_retries_and_returns_every_record(status_code: int) -> None:
+
+def _did_not_answer(status_code: int):
+    return raw_response('{"message": "upstream failed"}', status_code)
+
+
+@pytest.mark.parametrize("status_code", RETRIED_STATUSES)
+def test_given_408_or_5xx_when_read_then_retries_and_returns_every_record(status_code: int) -> None:
     with HttpMocker() as http_mocker:
         http_mocker.post(RequestBuilder.token().build(), token_response())
         http_mocker.get(
@@ -33,7 +40,7 @@ def test_given_5xx_when_read_then_retries_and_returns_every_record(status_code: 
         )
         http_mocker.get(
             RequestBuilder.activities().with_limit(2).with_offset(2).build(),
-            [raw_response('{"message": "upstream failed"}', status_code), page_response(activities(1, start=2))],
+            [_did_not_answer(status_code), page_response(activities(1, start=2))],
         )
 
         output = read_streams(ConfigBuilder().with_page_size(2).build())
@@ -45,12 +52,15 @@ def test_given_5xx_when_read_then_retries_and_returns_every_record(status_code: 
     assert output.get_stream_statuses("activity")[-1] == AirbyteStreamStatus.COMPLETE
 
 
-def test_given_5xx_on_every_attempt_when_read_then_fails_after_6_attempts_and_stream_is_incomplete() -> None:
+@pytest.mark.parametrize("status_code", RETRIED_STATUSES)
+def test_given_408_or_5xx_on_every_attempt_when_read_then_fails_after_6_attempts_and_stream_is_incomplete(
+    status_code: int,
+) -> None:
     with HttpMocker() as http_mocker:
         http_mocker.post(RequestBuilder.token().build(), token_response())
         http_mocker.get(
             RequestBuilder.activities().with_limit(1000).with_offset(0).build(),
-            [error_response(500)] * 7,
+            [_did_not_answer(status_code)] * 7,
         )
 
         output = read_streams(ConfigBuilder().build(), expect_failure=True)
@@ -64,12 +74,15 @@ def test_given_5xx_on_every_attempt_when_read_then_fails_after_6_attempts_and_st
     assert records_of(output, "activity") == []
 
 
-def test_given_5xx_on_every_attempt_when_read_then_waits_3_5_9_17_33_seconds(requested_waits) -> None:
+@pytest.mark.parametrize("status_code", RETRIED_STATUSES)
+def test_given_408_or_5xx_on_every_attempt_when_read_then_waits_3_5_9_17_33_seconds(
+    requested_waits, status_code: int
+) -> None:
     with HttpMocker() as http_mocker:
         http_mocker.post(RequestBuilder.token().build(), token_response())
         http_mocker.get(
             RequestBuilder.activities().with_limit(1000).with_offset(0).build(),
-            [error_response(500)] * 6,
+            [_did_not_answer(status_code)] * 6,
         )
 
         read_streams(ConfigBuilder().build(), expect_failure=True)

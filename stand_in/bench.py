@@ -1,8 +1,9 @@
-"""Time full-size pages from the stand-in: ``python -m stand_in.bench [--activities N]``.
+"""Time the stand-in: ``python -m stand_in.bench [--activities N]``.
 
-Starts a stand-in, then fetches every page of both streams over one keep-alive
-connection (http.client) and prints the wall time per page: transfer only
-(server build + send + client read) and JSON parsing separately.
+Starts a stand-in and prints: start-up time; the time per 1000-record page inside a
+two-year date range (documented mode) and with an ingestion-date bound; then every page
+of both streams at ``--limit`` with the date rules off (``ignore_dates``), split into
+transfer (server build + send + client read) and JSON parsing.
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import statistics
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from .client import StandIn
+
+ACTS = "/v0/public/activities"
+PARTS = "/v0/public/activities/participants"
 
 
 def main() -> None:
@@ -33,23 +38,39 @@ def main() -> None:
                      headers={"Content-Type": "application/x-www-form-urlencoded"})
         token = json.loads(conn.getresponse().read())["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        for path in ("/v0/public/activities", "/v0/public/activities/participants"):
+
+        def fetch(path: str, **params) -> tuple[float, bytes]:
+            t1 = time.perf_counter()
+            conn.request("GET", f"{path}?{urlencode(params)}", headers=headers)
+            resp = conn.getresponse()
+            raw = resp.read()
+            assert resp.status == 200, (resp.status, raw[:200])
+            return time.perf_counter() - t1, raw
+
+        today = api.clock()["today"]
+        year, rest = today[:4], today[4:]
+        window = {"from": f"{int(year) - 2}{rest}", "to": today}
+        for path in (ACTS, PARTS):
+            total = json.loads(fetch(path, limit=1, **window)[1])["meta"]["total"]
+            for label, extra in (("date range", {}), ("date range + ingested-from", {"ingested-from": window["from"]})):
+                times = [fetch(path, limit=1000, offset=off, **window, **extra)[0]
+                         for off in range(0, total, max(1000, total // 20))]
+                print(f"{path} 1000-record pages, {label} ({total} match): median {statistics.median(times) * 1000:.1f} ms,"
+                      f" first {times[0] * 1000:.1f} ms, max {max(times) * 1000:.1f} ms")
+
+        api.set_dates(ignore_dates=True)
+        for path in (ACTS, PARTS):
             for rnd in range(args.rounds):
                 offset, n_records, t_xfer, t_parse, n_bytes, pages = 0, 0, 0.0, 0.0, 0, []
                 while True:
-                    t1 = time.perf_counter()
-                    conn.request("GET", f"{path}?limit={args.limit}&offset={offset}", headers=headers)
-                    resp = conn.getresponse()
-                    raw = resp.read()
-                    t2 = time.perf_counter()
-                    data = json.loads(raw)["data"]
+                    dt, raw = fetch(path, limit=args.limit, offset=offset)
                     t3 = time.perf_counter()
-                    assert resp.status == 200, resp.status
-                    t_xfer += t2 - t1
-                    t_parse += t3 - t2
+                    data = json.loads(raw)["data"]
+                    t_parse += time.perf_counter() - t3
+                    t_xfer += dt
                     n_bytes += len(raw)
                     n_records += len(data)
-                    pages.append(f"{t2 - t1:.3f}")
+                    pages.append(f"{dt:.3f}")
                     offset += len(data)
                     if len(data) < args.limit:
                         break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import datetime
 import json
 import os
 import queue
@@ -47,6 +48,9 @@ class StandIn:
         startup_timeout: float = 60,
         expires_in: float | None = None,
         verbose: bool = False,
+        today: "str | datetime.date | None" = None,
+        timestamps: str = "epoch_ms",
+        dates: dict | None = None,
     ) -> None:
         self.activities = activities
         self.seed = seed
@@ -57,6 +61,9 @@ class StandIn:
         self.startup_timeout = startup_timeout
         self.expires_in = expires_in
         self.verbose = verbose
+        self.today = None if today is None else str(today)  # YYYY-MM-DD; None: the real UTC date
+        self.timestamps = timestamps
+        self.dates = dates  # date rules at start-up (see set_dates)
         self.url: str = ""
         self.pid: int = 0
         self._proc: subprocess.Popen | None = None
@@ -76,6 +83,12 @@ class StandIn:
             cmd += ["--expires-in", str(self.expires_in)]
         if self.faults:
             cmd += ["--faults", json.dumps(self.faults)]
+        if self.today is not None:
+            cmd += ["--today", self.today]
+        if self.timestamps != "epoch_ms":
+            cmd += ["--timestamps", self.timestamps]
+        if self.dates:
+            cmd += ["--dates", json.dumps(self.dates)]
         if self.verbose:
             cmd.append("--verbose")
         return cmd
@@ -197,13 +210,37 @@ class StandIn:
         """Replace the whole fault config (no arguments: no faults) and reset fault counters."""
         self._call("POST", "/_control/faults", faults)
 
+    def set_dates(self, **rules: Any) -> dict:
+        """Replace the date rules (no arguments: documented mode); returns them normalized.
+
+        Keys: to_exclusive, org_time_zone, ignore_time_zone, ignore_dates, ingested_lifts_default.
+        """
+        return self._call("POST", "/_control/dates", rules)["dates"]
+
+    def get_dates(self) -> dict:
+        return self._call("GET", "/_control/dates")["dates"]
+
+    def add_activities(self, count: int = 1, timestamp_ms: int | None = None) -> list[str]:
+        """Add ``count`` activities (with participants) at ``timestamp_ms`` (default: spread
+        over the three hours before now), ingested now; returns their uids."""
+        body: dict[str, Any] = {"count": count}
+        if timestamp_ms is not None:
+            body["timestamp_ms"] = timestamp_ms
+        return self._call("POST", "/_control/records", body)["uids"]
+
+    def clock(self) -> dict:
+        """The server's ``today``, ``now_ms`` and the dataset's time span."""
+        return self._call("GET", "/_control/clock")
+
     def reset(self) -> None:
+        """No faults, documented date rules, empty stats, added activities removed."""
         self._call("POST", "/_control/reset", {})
 
     def stats(self) -> dict:
         return self._call("GET", "/_control/stats")
 
     def dataset(self, stream: str) -> list:
+        """Every record of a stream (activities, participants, accounts, ..., leads_engagement)."""
         return self._call("GET", f"/_control/dataset?stream={stream}")
 
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import types
 from typing import Any, Callable, Dict, List
 
 import backoff._sync
 import pytest
+from airbyte_cdk.sources.declarative import concurrent_declarative_source
 from airbyte_cdk.sources.streams.http import rate_limiting
 
-from source_peopleai import SourcePeopleai
+from source_peopleai import SourcePeopleai, fast_path
 from unit_tests.harness import build_source, load_manifest
+
+# Every source built parses the CDK's own component schema again (0.3 s of YAML); the tests
+# build hundreds. Parse it once, and hand each source its own copy, as a fresh parse would.
+_component_schema = functools.cache(concurrent_declarative_source.get_declarative_component_schema)
+concurrent_declarative_source.get_declarative_component_schema = lambda: copy.deepcopy(_component_schema())
 
 
 @pytest.fixture
@@ -26,6 +34,18 @@ def source_factory() -> Callable[..., SourcePeopleai]:
     Reads go through unit_tests.harness.read_streams, which builds the source the same way.
     """
     return build_source
+
+
+@pytest.fixture(autouse=True, params=["fast_path", "manifest_only"])
+def run_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs twice: as `source-peopleai` runs the manifest (its per-record steps done by
+    source_peopleai/fast_path.py) and as the manifest is written (what the Connector Builder and
+    Airbyte's manifest-only image run). The two must behave the same in every test."""
+    if request.param == "manifest_only":
+        monkeypatch.setenv(fast_path.DECLARATIVE_ONLY_ENV, "1")
+    else:
+        monkeypatch.delenv(fast_path.DECLARATIVE_ONLY_ENV, raising=False)
+    return request.param
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench mutants pyairbyte install clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,15 @@ test: $(VENV)/.installed
 # Records/s, wall, CPU and peak memory of the connector against a bare requests+json loop.
 bench: $(VENV)/.installed
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+# Breaks manifest.yaml (a copy) one way at a time and reports which breakages the unit tests miss.
+mutants: $(VENV)/.installed
+	$(PY) scripts/mutants.py $(MUTANTS_ARGS)
+
+# PyAirbyte reads both streams into DuckDB, through the manifest and through source-peopleai, in
+# its own venv (.venv-pyairbyte, about 780 MB, made on first use); checks column types and counts.
+pyairbyte:
+	$(PYTHON) scripts/pyairbyte_check.py $(PYAIRBYTE_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info demo-output bench-output .pytest_cache

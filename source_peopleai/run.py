@@ -52,6 +52,9 @@ def describe_config_error(error: jsonschema.ValidationError, schema: dict) -> st
     prop = schema.get("properties", {}).get(field, {})
     if prop.get("airbyte_secret"):
         return f"{field} is not valid: it must be a {prop.get('type', 'value')}."
+    if error.validator == "pattern" and " is in the future: " in str(error.instance):
+        # The manifest's config normalization turns a future start_date into this sentence.
+        return f"{error.instance}."
     if error.validator == "pattern" and prop.get("pattern_descriptor"):
         return f"{field} must look like {prop['pattern_descriptor']}, not {error.instance!r}."
     return f"{field}: {error.message}."

@@ -83,8 +83,7 @@ def test_given_start_date_in_the_future_when_read_then_fails_before_any_request_
 
     assert error.failure_type == FailureType.config_error
     assert error.message == (
-        "Config validation error: start_date must look like YYYY-MM-DD, not "
-        f"'{tomorrow} is in the future: start_date must be today (UTC) or earlier'."
+        f"Config validation error: start_date {tomorrow} is in the future: it must be today (UTC) or earlier."
     )
 
 

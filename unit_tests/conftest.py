@@ -17,8 +17,10 @@ from unit_tests.harness import build_source, load_manifest
 
 # Every source built parses the CDK's own component schema again (0.3 s of YAML); the tests
 # build hundreds. Parse it once, and hand each source its own copy, as a fresh parse would.
-_component_schema = functools.cache(concurrent_declarative_source.get_declarative_component_schema)
-concurrent_declarative_source.get_declarative_component_schema = lambda: copy.deepcopy(_component_schema())
+# (CDKs before 7.39 keep no such function here; the tests then parse it each time.)
+if hasattr(concurrent_declarative_source, "get_declarative_component_schema"):
+    _component_schema = functools.cache(concurrent_declarative_source.get_declarative_component_schema)
+    concurrent_declarative_source.get_declarative_component_schema = lambda: copy.deepcopy(_component_schema())
 
 
 @pytest.fixture

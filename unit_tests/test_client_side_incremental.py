@@ -73,3 +73,25 @@ def test_given_full_refresh_when_read_then_every_record_whatever_its_modified_at
         output = read_streams(ConfigBuilder().build(), stream)
 
     assert sorted(r["id"] for r in records_of(output, stream)) == [1, 2]
+
+
+def test_given_iso_modified_at_when_read_from_state_then_filtered_as_epoch_milliseconds() -> None:
+    cursor = ms(days_ago(10))
+    with HttpMocker() as http_mocker:
+        _mock_listing(
+            http_mocker,
+            "opportunities",
+            {
+                1: f"{days_ago(30).isoformat()}T12:00:00.000Z",
+                2: f"{days_ago(2).isoformat()}T12:00:00.000Z",
+            },
+        )
+
+        output = read_streams(
+            ConfigBuilder().with_lookback_days(0).build(),
+            "opportunities",
+            sync_mode=SyncMode.incremental,
+            state=StateBuilder().with_stream_state("opportunities", {"modified_at": str(cursor)}).build(),
+        )
+
+    assert [(r["id"], r["modified_at"]) for r in records_of(output, "opportunities")] == [(2, ms(days_ago(2), 12))]

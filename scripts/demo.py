@@ -1,8 +1,10 @@
-"""`make demo`: the connector's main job, a full read, against the bundled stand-in API.
+"""`make demo`: two incremental syncs of every stream, against the bundled stand-in API.
 
-Starts the stand-in on a free port, runs `source-peopleai check` and `source-peopleai read` of both
-streams as a user would, stops the stand-in, and prints what happened. The raw Airbyte messages
-are kept in demo-output/.
+Starts the bundled stand-in on a free port and runs the connector as Airbyte would: `check`,
+`discover`, a first sync of all 12 streams (incremental where a stream supports it, full refresh
+otherwise), then, after a few new activities arrive, a second sync given the state the first one
+saved. Prints one line per stream and sync, and how many requests each sync sent. The raw Airbyte
+messages, config, catalog and states are kept in demo-output/. Takes about a minute or less.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any, Dict, List, Optional
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -22,9 +25,10 @@ from stand_in import StandIn  # noqa: E402
 
 OUTPUT = REPO / "demo-output"
 ACTIVITIES = 5000
+NEW_ACTIVITIES = 5
 
 
-def command() -> list[str]:
+def command() -> List[str]:
     """The installed console script next to this Python, else `python main.py`."""
     script = Path(sys.executable).parent / "source-peopleai"
     if script.exists():
@@ -33,63 +37,136 @@ def command() -> list[str]:
     return [found] if found else [sys.executable, str(REPO / "main.py")]
 
 
-def run(args: list[str], out_path: Path) -> tuple[int, list[dict]]:
-    with open(out_path, "w") as out:
+def write(name: str, content: Any) -> str:
+    (OUTPUT / name).write_text(json.dumps(content, indent=2))
+    return name
+
+
+def run(args: List[str], out_name: str) -> tuple[int, List[Dict[str, Any]], float]:
+    """Runs the connector in demo-output/, its stdout saved as `out_name`."""
+    print(f"$ source-peopleai {' '.join(args)}", flush=True)
+    started = time.perf_counter()
+    with open(OUTPUT / out_name, "w") as out:
         code = subprocess.call(command() + args, stdout=out, cwd=OUTPUT)
-    messages = [json.loads(line) for line in out_path.read_text().splitlines() if line.startswith("{")]
-    return code, messages
+    messages = []
+    for line in (OUTPUT / out_name).read_text().splitlines():
+        if line.startswith("{"):
+            try:
+                messages.append(json.loads(line))
+            except json.JSONDecodeError:
+                pass
+    return code, messages, time.perf_counter() - started
+
+
+def traces(messages: List[Dict[str, Any]], kind: str) -> List[Dict[str, Any]]:
+    return [m["trace"] for m in messages if m["type"] == "TRACE" and m["trace"]["type"] == kind]
+
+
+def summarize_sync(
+    messages: List[Dict[str, Any]], streams: List[str], modes: Dict[str, str],
+    new_uids: Optional[set] = None,
+) -> bool:
+    """One line per stream; True when every stream completed."""
+    counts = Counter(m["record"]["stream"] for m in messages if m["type"] == "RECORD")
+    statuses = {
+        t["stream_status"]["stream_descriptor"]["name"]: t["stream_status"]["status"]
+        for t in traces(messages, "STREAM_STATUS")
+    }
+    new_header = "   new activities" if new_uids is not None else ""
+    print(f"  {'stream':24} {'mode':12} {'records':>8}   {'final status':14}{new_header}".rstrip())
+    for stream in streams:
+        status = statuses.get(stream, "-")
+        line = f"  {stream:24} {modes[stream]:12} {counts[stream]:>8,}   {status:14}"
+        if new_uids is not None and stream in ("activity", "participants"):
+            found = {
+                m["record"]["data"].get("uid") for m in messages
+                if m["type"] == "RECORD" and m["record"]["stream"] == stream
+            }
+            line += f" {len(found & new_uids)} of {len(new_uids)}"
+        print(line.rstrip())
+    for error in traces(messages, "ERROR"):
+        print(f"  ERROR: {error['error']['message']}")
+    return all(statuses.get(stream) == "COMPLETE" for stream in streams)
+
+
+def last_states(messages: List[Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+    states = {}
+    for message in messages:
+        if message["type"] == "STATE":
+            state = message["state"]
+            states[state["stream"]["stream_descriptor"]["name"]] = state
+    return states
 
 
 def main() -> int:
     OUTPUT.mkdir(exist_ok=True)
     print(f"Starting the stand-in People.ai API with {ACTIVITIES:,} activities ...", flush=True)
     with StandIn(activities=ACTIVITIES) as api:
+        print(f"  listening on {api.url}; its date is {api.clock()['today']}\n")
+        # Everything else at its default: start_date 730 days ago, 30-day windows, 5 requests/s.
         config = {"api_key": api.client_id, "api_secret": api.client_secret, "base_url": api.url}
-        (OUTPUT / "config.json").write_text(json.dumps(config, indent=2))
-        catalog = {"streams": [
-            {"stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
-             "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}
-            for name in ("activity", "participants")
-        ]}
-        (OUTPUT / "catalog.json").write_text(json.dumps(catalog, indent=2))
-        print(f"  listening on {api.url}\n")
+        write("config.json", config)
 
-        print("$ source-peopleai check --config demo-output/config.json")
-        code, messages = run(["check", "--config", "config.json"], OUTPUT / "check.jsonl")
-        status = next((m["connectionStatus"] for m in messages if m["type"] == "CONNECTION_STATUS"), {})
-        print(f"  {status.get('status', 'no CONNECTION_STATUS')} {status.get('message') or ''}\n")
-
-        print("$ source-peopleai read --config demo-output/config.json --catalog demo-output/catalog.json")
-        started = time.perf_counter()
-        read_code, messages = run(
-            ["read", "--config", "config.json", "--catalog", "catalog.json"], OUTPUT / "messages.jsonl"
+        code, messages, _ = run(["check", "--config", "config.json"], "check.jsonl")
+        status = next(
+            (m["connectionStatus"] for m in messages if m["type"] == "CONNECTION_STATUS"), {}
         )
-        elapsed = time.perf_counter() - started
-        stats = api.stats()
+        print(f"  {status.get('status', 'no CONNECTION_STATUS')} {status.get('message') or ''}\n")
+        checked = code == 0 and status.get("status") == "SUCCEEDED"
 
-    records = [m["record"] for m in messages if m["type"] == "RECORD"]
-    counts = Counter(r["stream"] for r in records)
-    statuses = {
-        m["trace"]["stream_status"]["stream_descriptor"]["name"]: m["trace"]["stream_status"]["status"]
-        for m in messages
-        if m["type"] == "TRACE" and m["trace"]["type"] == "STREAM_STATUS"
-    }
-    errors = [m["trace"]["error"]["message"] for m in messages
-              if m["type"] == "TRACE" and m["trace"]["type"] == "ERROR"]
-    print(f"  exit code {read_code} after {elapsed:.1f} s; the stand-in answered "
-          f"{stats['data_requests']} data requests and {stats['token_requests']} token request(s)")
-    for stream in ("activity", "participants"):
-        print(f"  {stream:13} {counts[stream]:>6,} records   final status {statuses.get(stream, '-')}")
-    for error in errors:
-        print(f"  ERROR: {error}")
-    sample = next((r["data"] for r in records if r["stream"] == "activity" and "api_subject" in r["data"]
-                   and r["data"]["api_subject"] == "123"), None) or next(
-        (r["data"] for r in records if r["stream"] == "activity"), None)
-    if sample:
-        print("\nA sample activity (`subject` arrives as `api_subject`, its value exactly as sent):")
-        print("  " + json.dumps(sample, ensure_ascii=False, indent=2).replace("\n", "\n  "))
-    print(f"\nRaw Airbyte messages: {OUTPUT / 'messages.jsonl'} (check: {OUTPUT / 'check.jsonl'})")
-    ok = code == 0 and status.get("status") == "SUCCEEDED" and read_code == 0 and not errors
+        code, messages, _ = run(["discover", "--config", "config.json"], "discover.jsonl")
+        catalog = next((m["catalog"] for m in messages if m["type"] == "CATALOG"), {"streams": []})
+        streams = [s["name"] for s in catalog["streams"]]
+        modes = {
+            s["name"]: "incremental" if "incremental" in s["supported_sync_modes"] else "full_refresh"
+            for s in catalog["streams"]
+        }
+        incremental = sum(mode == "incremental" for mode in modes.values())
+        print(f"  {len(streams)} streams, {incremental} of them incremental\n")
+        # As Airbyte configures them: incremental and deduplicated by primary key where possible.
+        write("catalog.json", {"streams": [
+            {
+                "stream": s,
+                "sync_mode": modes[s["name"]],
+                "destination_sync_mode": (
+                    "append_dedup" if modes[s["name"]] == "incremental" else "overwrite"
+                ),
+                "primary_key": s.get("source_defined_primary_key") or [],
+            }
+            for s in catalog["streams"]
+        ]})
+
+        api.reset()
+        code1, messages, seconds = run(
+            ["read", "--config", "config.json", "--catalog", "catalog.json"], "sync-1.jsonl"
+        )
+        stats = api.stats()
+        print(f"  first sync, no state: exit code {code1} after {seconds:.1f} s, "
+              f"{stats['data_requests']} data requests")
+        complete1 = summarize_sync(messages, streams, modes)
+        states = last_states(messages)
+        write("state-1.json", list(states.values()))
+        print(f"  saved the state of {len(states)} streams in demo-output/state-1.json\n")
+
+        api.reset()
+        new_uids = set(api.add_activities(NEW_ACTIVITIES))
+        print(f"{NEW_ACTIVITIES} new activities arrive at the stand-in "
+              f"({', '.join(sorted(new_uids))}), dated within the last three hours\n")
+
+        code2, messages, seconds = run(
+            ["read", "--config", "config.json", "--catalog", "catalog.json", "--state", "state-1.json"],
+            "sync-2.jsonl",
+        )
+        stats = api.stats()
+        print(f"  second sync, from the saved state: exit code {code2} after {seconds:.1f} s, "
+              f"{stats['data_requests']} data requests")
+        complete2 = summarize_sync(messages, streams, modes, new_uids)
+        write("state-2.json", list({**states, **last_states(messages)}.values()))
+        print("  (incremental streams read the last lookback_days again, 7 by default, for late\n"
+              "  changes; full-refresh streams read everything each time)")
+
+    print(f"\nRaw Airbyte messages, config, catalog and states: {OUTPUT}/")
+    ok = checked and code1 == 0 and code2 == 0 and complete1 and complete2
     return 0 if ok else 1
 
 

@@ -19,6 +19,7 @@ class FaultConfigError(ValueError):
 
 FAULT_KEYS = (
     "latency_ms",
+    "latency_ms_per_record",
     "bursts",
     "fail_always",
     "token_ttl_requests",
@@ -93,6 +94,13 @@ def validate_faults(raw: Any) -> dict:
     if not _is_num(latency) or latency < 0:
         raise FaultConfigError("latency_ms must be a number >= 0")
     out["latency_ms"] = latency
+
+    per_record = raw.get("latency_ms_per_record", 0)
+    if per_record is None:
+        per_record = 0
+    if not _is_num(per_record) or per_record < 0:
+        raise FaultConfigError("latency_ms_per_record must be a number >= 0")
+    out["latency_ms_per_record"] = per_record
 
     bursts = raw.get("bursts") or []
     if not isinstance(bursts, list):

@@ -244,7 +244,9 @@ class State:
             if self.in_flight > self.max_in_flight:
                 self.max_in_flight = self.in_flight
             d = self._decide(path, query, authorization, now)
-            d.latency = self.faults["latency_ms"] / 1000.0
+            f = self.faults
+            # A page takes latency_ms plus latency_ms_per_record for each record it returns.
+            d.latency = (f["latency_ms"] + f["latency_ms_per_record"] * len(d.records)) / 1000.0
             status = d.status
             key = str(status)
             self.data_requests += 1

@@ -141,3 +141,27 @@ def test_given_422_when_read_then_fails_loudly_saying_what_to_check() -> None:
         "that, and if it is not, report this answer to the connector's maintainers."
     )
     assert output.get_stream_statuses("account_engagement")[-1] == AirbyteStreamStatus.INCOMPLETE
+
+
+def test_given_a_score_without_date_and_an_iso_timestamp_when_read_then_both_arrive_the_timestamp_in_milliseconds() -> None:
+    # A score that cannot be placed in a window is kept, never dropped; an ISO `timestamp`
+    # becomes epoch milliseconds, as every timestamp of the connector.
+    start = days_ago(5)
+    undated = engagement_score(8, TODAY.isoformat())
+    del undated["date"]
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        _mock(
+            http_mocker,
+            "account_engagement",
+            start,
+            TODAY,
+            [undated, engagement_score(9, TODAY.isoformat(), timestamp="2026-11-20T10:00:00.500Z")],
+        )
+
+        output = read_streams(ConfigBuilder().with_start_date(start.isoformat()).build(), "account_engagement")
+
+    records = {r["id"]: r for r in records_of(output, "account_engagement")}
+    assert sorted(records) == [8, 9]
+    assert "date" not in records[8]
+    assert records[9]["timestamp"] == 1795168800500

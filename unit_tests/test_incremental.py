@@ -102,3 +102,25 @@ def test_given_second_window_fails_when_read_then_state_stops_at_the_first_and_a
     assert not rerun.errors
     assert uids(records_of(rerun, "activity")) == ["first", "second"]
 
+
+
+def test_given_state_saved_as_iso_8601_when_read_then_starts_lookback_days_before_it() -> None:
+    # A state written by hand, or by a version that kept the API's ISO form, is read as well as
+    # the epoch milliseconds the connector writes.
+    cursor = ms(days_ago(20), 15)
+    iso = f"{days_ago(20).isoformat()}T15:00:00.000000+0000"
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        mock_window(http_mocker, days_ago(27), TODAY, [at("in-lookback", cursor - 7 * DAY_MS), at("new", ms(days_ago(1)))])
+
+        output = read_streams(
+            ConfigBuilder().with_start_date(days_ago(100).isoformat()).build(),
+            sync_mode=INCREMENTAL,
+            state=state_for("activity", iso),
+        )
+
+        queries = [r.query for r in sent_requests(http_mocker, ACTIVITIES_PATH)]
+    assert not output.errors
+    assert queries == [expected_query(days_ago(27), TODAY)]
+    assert uids(records_of(output, "activity")) == ["in-lookback", "new"]
+    assert final_state(output, "activity") == {"activity_timestamp": str(ms(days_ago(1)))}

@@ -77,6 +77,43 @@ def test_given_iso_timestamps_on_objects_when_read_then_they_become_epoch_millis
     assert (record["created_at"], record["modified_at"]) == (1795168800000, 1795168801500)
 
 
+def test_given_iso_converted_date_on_a_lead_when_read_then_it_becomes_epoch_milliseconds() -> None:
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        http_mocker.get(
+            RequestBuilder.objects("leads").with_limit(1000).with_offset(0).build(),
+            page_response([crm_object("leads", 1, converted_date="2026-11-20T10:00:00Z")]),
+        )
+
+        output = read_streams(ConfigBuilder().build(), "leads")
+
+    (record,) = records_of(output, "leads")
+    assert record["converted_date"] == 1795168800000
+    jsonschema.validate(record, _schema("leads"))
+
+
+def test_given_400_on_accounts_when_read_then_fails_at_once_naming_page_size() -> None:
+    # Streams without date windows have no window to split: a 400 is a config error at once.
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        http_mocker.get(
+            RequestBuilder.objects("accounts").with_limit(1000).with_offset(0).build(),
+            [error_response(400), error_response(400)],
+        )
+
+        output = read_streams(ConfigBuilder().build(), "accounts", expect_failure=True)
+
+        attempts = len(sent_requests(http_mocker, OBJECT_PATHS["accounts"]))
+    assert attempts == 1
+    error = first_error(output).trace.error
+    assert error.failure_type == FailureType.config_error
+    assert error.message == (
+        "People.ai rejected the request as invalid (HTTP 400): limit must be between 1 and 100000. "
+        "Check that page_size is between 1 and 100000."
+    )
+    assert records_of(output, "accounts") == []
+
+
 def test_given_403_on_accounts_when_read_then_config_error_names_the_stream_and_the_key_type() -> None:
     with HttpMocker() as http_mocker:
         http_mocker.post(RequestBuilder.token().build(), token_response())

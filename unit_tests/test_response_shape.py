@@ -16,6 +16,8 @@ UNEXPECTED_BODIES = {
     "object_without_data": ('{"items": [{"uid": "act-1"}], "meta": {}}', "['items', 'meta']"),
     "null_data": ('{"data": null, "meta": {}}', "data is not a list but null"),
     "data_is_object": ('{"data": {"uid": "act-1"}, "meta": {}}', 'data is not a list but {"uid": "act-1"}'),
+    # A string is a sequence to Jinja, as a list is: the shape check must say so itself.
+    "data_is_string": ('{"data": "act-1", "meta": {}}', 'data is not a list but "act-1"'),
     "html": ("<html><body>Service moved</body></html>", "non-JSON body"),
     "empty_body": ("", "empty or non-JSON body"),
 }

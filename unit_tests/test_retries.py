@@ -10,8 +10,9 @@ import requests_mock
 from airbyte_cdk.models import AirbyteStreamStatus, FailureType
 from airbyte_cdk.test.mock_http import HttpMocker
 
+from unit_tests.cli import of_type, read_args, run_cli
 from unit_tests.config import ConfigBuilder
-from unit_tests.harness import error_texts, first_error, nonzero, read_streams, records_of
+from unit_tests.harness import first_error, nonzero, read_streams, records_of
 from unit_tests.request_builder import ACTIVITIES_PATH, RequestBuilder, sent_requests, window_query
 from unit_tests.response_builder import (
     ACCESS_TOKEN,
@@ -70,7 +71,11 @@ def test_given_408_or_5xx_on_every_attempt_when_read_then_fails_after_6_attempts
     assert output.get_stream_statuses("activity")[-1] == AirbyteStreamStatus.INCOMPLETE
     error = first_error(output).trace.error
     assert error.failure_type == FailureType.transient_error
-    assert "People.ai did not answer the request" in error_texts(output)[0]
+    # The CDK's wording around the manifest's message (whose "retrying" is the CDK's to say).
+    assert error.message == (
+        "Exhausted available request attempts. Please see logs for more details. "
+        "Exception: People.ai did not answer the request (HTTP 408 or 5xx); retrying."
+    )
     assert records_of(output, "activity") == []
 
 
@@ -147,3 +152,25 @@ def test_given_429_without_retry_after_when_read_then_waits_exponentially_and_su
     assert not output.errors
     assert len(records_of(output, "activity")) == 2
     assert nonzero(requested_waits) == [3.0, 5.0]
+
+
+def test_given_429_when_read_then_reports_the_stream_as_rate_limited(tmp_path, capsys) -> None:
+    # RATE_LIMITED, not a plain RETRY: Airbyte shows the sync as rate limited while it waits.
+    # The CDK prints that status itself, so it is seen in what the command prints.
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        http_mocker.get(
+            RequestBuilder.activities().with_limit(1000).with_offset(0).build(),
+            [error_response(429), page_response(activities(2))],
+        )
+
+        messages = run_cli(read_args(tmp_path, ConfigBuilder().build()), capsys)
+
+    statuses = [
+        message["trace"]["stream_status"]
+        for message in of_type(messages, "TRACE")
+        if message["trace"]["type"] == "STREAM_STATUS"
+    ]
+    rate_limited = [s for s in statuses if {"type": "RATE_LIMITED"} in (s.get("reasons") or [])]
+    assert [(s["stream_descriptor"]["name"], s["status"]) for s in rate_limited] == [("activity", "RUNNING")]
+    assert statuses[-1]["status"] == "COMPLETE"

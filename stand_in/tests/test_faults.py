@@ -185,6 +185,29 @@ def test_latency(api, tok):
     assert time.monotonic() - t0 < 0.15
 
 
+def test_latency_per_record(api, tok):
+    # 2 ms per record returned: a 100-record page takes at least 200 ms, an empty page does not.
+    api.set_dates(ignore_dates=True)
+    api.set_faults(latency_ms_per_record=2)
+    t0 = time.monotonic()
+    assert len(get(api, ACTS, tok, limit=100).json()["data"]) == 100
+    assert time.monotonic() - t0 >= 0.2
+    t0 = time.monotonic()
+    assert get(api, ACTS, tok, limit=100, offset=10**6).json()["data"] == []
+    assert time.monotonic() - t0 < 0.2
+    # with latency_ms, both add up; an error answer carries no records
+    api.set_faults(latency_ms=100, latency_ms_per_record=2, fail_always={"status": 503})
+    t0 = time.monotonic()
+    assert get(api, ACTS, tok, limit=100).status == 503
+    assert 0.1 <= time.monotonic() - t0 < 0.3
+    api.set_faults(latency_ms=100, latency_ms_per_record=2)
+    t0 = time.monotonic()
+    get(api, ACTS, tok, limit=100)
+    assert time.monotonic() - t0 >= 0.3
+    r = call(api, "POST", "/_control/faults", json.dumps({"latency_ms_per_record": 0.5}).encode())
+    assert r.status == 200 and r.json()["faults"]["latency_ms_per_record"] == 0.5
+
+
 @pytest.mark.parametrize(
     "faults",
     [
@@ -195,6 +218,8 @@ def test_latency(api, tok):
         {"fail_always": {"status": "boom"}},
         {"rate_limit": {"rps": 0}},
         {"latency_ms": -1},
+        {"latency_ms_per_record": -0.5},
+        {"latency_ms_per_record": "1"},
         {"bare_list": "yes"},
         {"token_ttl_requests": True},
         {"forbidden_paths": "/v0/public/accounts"},

@@ -18,8 +18,14 @@ demo: $(VENV)/.installed
 	$(PY) scripts/demo.py
 
 # Unit, stand-in, end-to-end and acceptance tests; the tests start and stop their own servers.
+# The unit tests and the rest run side by side (scripts/run_tests.py); PYTEST_ARGS="..." runs
+# one pytest with those arguments instead (for example a subset).
 test: $(VENV)/.installed
+ifdef PYTEST_ARGS
 	$(PY) -m pytest -m "not image_tests" $(PYTEST_ARGS)
+else
+	$(PY) scripts/run_tests.py
+endif
 
 # Records/s, wall, CPU and peak memory of the connector against a bare requests+json loop.
 bench: $(VENV)/.installed

@@ -13,7 +13,8 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# Starts the bundled stand-in API, runs check and a full read through the installed command.
+# Starts the bundled stand-in API; check, then a first sync of every stream and a second
+# (incremental) one after new activities were added, through the installed command; stops it.
 demo: $(VENV)/.installed
 	$(PY) scripts/demo.py
 
@@ -27,7 +28,8 @@ else
 	$(PY) scripts/run_tests.py
 endif
 
-# Records/s, wall, CPU and peak memory of the connector against a bare requests+json loop.
+# CPU mode (records/s beside a bare requests+json loop) and API mode (5 requests/s, page latency);
+# every figure printed beside its target. BENCH_ARGS="--mode fail" measures the time to fail.
 bench: $(VENV)/.installed
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 

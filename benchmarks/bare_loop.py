@@ -91,7 +91,7 @@ def main() -> None:
         config = json.load(f)
     base = config["base_url"].rstrip("/")
     page_size = int(config.get("page_size") or 1000)
-    window_days = int(config.get("window_days") or 30)
+    window_days = int(config["window_days"])  # bench.py always sets it, as the connector reads it
     start_date = config.get("start_date") or default_start_date()
     now_ms = args.now_ms or int(time.time() * 1000)
     session = requests.Session()

@@ -71,6 +71,15 @@ API_TARGET = 1.5
 MEMORY_TARGET_MB = 150
 FAIL_TARGET_S = 600
 PATHS = {"fast": {}, "declarative": {"PEOPLEAI_DECLARATIVE_ONLY": "1"}}
+
+
+def manifest_default(field: str) -> int:
+    """The default the manifest's spec gives a config field (what an unset field becomes)."""
+    import yaml
+
+    spec = yaml.safe_load((REPO / "manifest.yaml").read_text(encoding="utf-8"))["spec"]
+    return spec["connection_specification"]["properties"][field]["default"]
+
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 MISSING = object()
 
@@ -271,7 +280,7 @@ class Bench:
         self.start_date = (datetime.now(timezone.utc).date() - timedelta(days=730)).isoformat()
         self.cpu_rate: dict[tuple[str, int], float] = {}  # (path, page_size) -> records/s
         self.window = {"window_days": args.window_days} if args.window_days else {}
-        self.window_days = args.window_days or 30
+        self.window_days = args.window_days or manifest_default("window_days")
 
     def __enter__(self) -> "Bench":
         started = time.perf_counter()
@@ -306,8 +315,9 @@ class Bench:
 
     def bare(self, name: str, page_size: int) -> dict:
         self.api.reset()
+        # The connector's windows, whether set or its default: the bare loop reads the same pages.
         config = config_file(self.workdir, self.api, name, page_size=page_size, start_date=self.start_date,
-                             **self.window)
+                             window_days=self.window_days)
         before = load()
         result = run_process([self.args.python, str(REPO / "benchmarks" / "bare_loop.py"), "--config", str(config)],
                              self.workdir / f"{name}.jsonl", timeout=self.args.timeout)
@@ -492,7 +502,7 @@ def main() -> None:
     parser.add_argument("--no-cpu-ceiling", action="store_true",
                         help="API mode: skip the CPU-bound run at each page size (no CPU ceiling printed)")
     parser.add_argument("--window-days", type=int, default=None,
-                        help="window_days in the config (default: unset, the manifest's default of 30)")
+                        help="window_days in the config (default: unset, the manifest's default)")
     parser.add_argument("--skip-bare", action="store_true", help="CPU mode: only run the connector")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before a run is killed")
     parser.add_argument("--python", default=sys.executable)

@@ -103,7 +103,7 @@ def main() -> int:
     print(f"Starting the stand-in People.ai API with {ACTIVITIES:,} activities ...", flush=True)
     with StandIn(activities=ACTIVITIES) as api:
         print(f"  listening on {api.url}; its date is {api.clock()['today']}\n")
-        # Everything else at its default: start_date 730 days ago, 30-day windows, 5 requests/s.
+        # Everything else at its default: start_date 730 days ago, 90-day windows, 5 requests/s.
         config = {"api_key": api.client_id, "api_secret": api.client_secret, "base_url": api.url}
         write("config.json", config)
 

@@ -193,7 +193,7 @@ BREAKAGES: Tuple[Breakage, ...] = (
              "      datetime: \"1970-01-01\"\n      datetime_format: \"%Y-%m-%d\"\n    lookback_window: \"P0D\""),
     # Config defaults
     Breakage("lookback_days default 7 -> 0", "config.get('lookback_days') is not none else 7 }}", "config.get('lookback_days') is not none else 0 }}"),
-    Breakage("window_days default 30 -> 31", "config.get('window_days') is not none else 30 }}", "config.get('window_days') is not none else 31 }}"),
+    Breakage("window_days default 90 -> 91", "config.get('window_days') is not none else 90 }}", "config.get('window_days') is not none else 91 }}"),
     Breakage("page_size default 1000 -> 100", "config.get('page_size') is not none else 1000 }}", "config.get('page_size') is not none else 100 }}"),
     Breakage("requests_per_second default 5 -> 6", "config.get('requests_per_second') is not none else 5 }}", "config.get('requests_per_second') is not none else 6 }}"),
 )

@@ -13,7 +13,7 @@ BASE_URL = "https://api.people.ai"
 UNTHROTTLED_REQUESTS_PER_SECOND = 1000
 # Today in UTC, as the connector sees it: its last date window ends now.
 TODAY: date = datetime.now(timezone.utc).date()
-# Ten days back: with the default 30-day windows, one window covers the whole read, so a test
+# Ten days back: with the default 90-day windows, one window covers the whole read, so a test
 # that is not about windows sees one request per page.
 START_DATE: date = TODAY - timedelta(days=10)
 

@@ -18,9 +18,11 @@ def _sorted_queries(http_mocker: HttpMocker, path: str = ACTIVITIES_PATH):
     return sorted((r.query for r in sent_requests(http_mocker, path)), key=lambda q: q["from"])
 
 
-def test_given_start_date_70_days_back_when_read_then_three_30_day_windows_each_asked_wider() -> None:
-    start = days_ago(70)
-    windows = [(start, start + timedelta(29)), (start + timedelta(30), start + timedelta(59)), (start + timedelta(60), TODAY)]
+def test_given_start_date_200_days_back_when_read_then_three_90_day_windows_each_asked_wider() -> None:
+    # 90 days by default: measured against a 5 requests/s API, it reads two years faster than
+    # 30-day windows (fewer short last pages) and fails sooner when the API is down.
+    start = days_ago(200)
+    windows = [(start, start + timedelta(89)), (start + timedelta(90), start + timedelta(179)), (start + timedelta(180), TODAY)]
     with HttpMocker() as http_mocker:
         http_mocker.post(RequestBuilder.token().build(), token_response())
         for first, last in windows:

@@ -49,7 +49,7 @@ def test_given_state_when_read_then_starts_lookback_days_before_the_cursor() -> 
         )
 
         queries = [r.query for r in sent_requests(http_mocker, ACTIVITIES_PATH)]
-    # One 30-day window from cursor - 7 days to now: from is the day before it, as for any window.
+    # One window from cursor - 7 days to now: from is the day before it, as for any window.
     assert queries == [expected_query(days_ago(27), TODAY)]
     assert uids(records_of(output, "activity")) == ["in-lookback", "new"]
     assert final_state(output, "activity") == {"activity_timestamp": str(ms(days_ago(1)))}
@@ -92,8 +92,12 @@ def test_given_second_window_fails_when_read_then_state_stops_at_the_first_and_a
         http_mocker.post(RequestBuilder.token().build(), token_response())
         mock_window(http_mocker, second - timedelta(1), TODAY, [at("first", last_of_first), at("second", ms(second, 1))])
 
+        # Windows of 10 days here: a 5-day window from the cursor's 18:00 would end before now
+        # after 18:00 UTC, and this test is about where the rerun starts, not about windows.
         rerun = read_streams(
-            config, sync_mode=INCREMENTAL, state=state_for("activity", saved["activity_timestamp"])
+            ConfigBuilder().with_start_date(start.isoformat()).with_window_days(10).with_lookback_days(0).build(),
+            sync_mode=INCREMENTAL,
+            state=state_for("activity", saved["activity_timestamp"]),
         )
 
         queries = [r.query for r in sent_requests(http_mocker, ACTIVITIES_PATH)]

@@ -201,12 +201,13 @@ def two_year_window(cli: ConnectorCli, workdir: Path) -> Outcome:
         return Outcome([run], [api.stats()], datasets(api))
 
 
-# (date rules, path) of the full-history reads: every rule as Airbyte runs the manifest, and the
-# rule that needs the widest margins through the fast path too (test_cli.py reads through the
-# fast path under the documented rules).
+# (date rules, path) of the full-history reads: every rule as Airbyte runs the manifest; through
+# the fast path, the rule that needs the widest margins and the API that ignores the dates (the
+# fast path warns about it). test_cli.py reads through the fast path under the documented rules.
 FULL_HISTORY = [
     *((rules, AS_WRITTEN) for rules in DATE_RULES),
     ("to exclusive, time-zone ignored, Tokyo", FAST_PATH),
+    ("dates ignored", FAST_PATH),
 ]
 
 
@@ -254,6 +255,31 @@ def test_given_date_rules_when_read_from_the_first_day_then_every_record_arrives
     outcome = outcomes.result(f"full history, {rules}, {path}")
 
     assert_every_record_once(outcome.runs[0], outcome.dataset)
+
+
+def dates_ignored_warnings(run: CliRun) -> List[str]:
+    return [
+        m["log"]["message"]
+        for m in run.of_type("LOG")
+        if m["log"]["level"] == "WARN" and "seems to ignore the date range" in m["log"]["message"]
+    ]
+
+
+def test_given_api_ignores_the_dates_when_read_then_the_fast_path_warns_once_per_stream(
+    outcomes: Background,
+) -> None:
+    run = outcomes.result("full history, dates ignored, fast path").runs[0]
+
+    warnings = dates_ignored_warnings(run)
+    assert sorted(w.split(" window ")[0] for w in warnings) == [
+        f"People.ai seems to ignore the date range: the {stream}" for stream in sorted(ACTIVITY_STREAMS)
+    ], run.describe()
+
+
+def test_given_dates_honoured_in_the_widest_zone_when_read_then_no_warning(outcomes: Background) -> None:
+    run = outcomes.result(f"full history, to exclusive, time-zone ignored, Tokyo, {FAST_PATH}").runs[0]
+
+    assert dates_ignored_warnings(run) == []
 
 
 @pytest.mark.parametrize("path", [AS_WRITTEN, FAST_PATH])

@@ -16,7 +16,10 @@ Set PEOPLEAI_DECLARATIVE_ONLY=1 to run the manifest exactly as written.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
+import threading
 from dataclasses import InitVar, dataclass
 from typing import Any, Dict, Iterable, Mapping, MutableMapping, Optional
 
@@ -30,6 +33,13 @@ from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 DECLARATIVE_ONLY_ENV = "PEOPLEAI_DECLARATIVE_ONLY"
 
 DAY_MS = 86_400_000
+# How far outside its window a record can be when People.ai honours the dates: the manifest's
+# windowed_requester asks from a day before the window to two days after, and People.ai may read
+# those dates in any zone from UTC-12 to UTC+14. A record further out than this means the API
+# answered with something other than the range asked for.
+FAR_OUTSIDE_MS = 3 * DAY_MS
+
+logger = logging.getLogger("airbyte")
 # The same list, in the same order, as the template of window_filter_and_rename.
 TIMESTAMP_FIELDS = (
     "activity_timestamp",
@@ -87,7 +97,16 @@ class DataExtractor(RecordExtractor):
 
 @dataclass
 class WindowFilterAndRename(RecordFilter):
-    """window_filter_and_rename's template, statement for statement."""
+    """window_filter_and_rename's template, statement for statement; and one thing the manifest
+    cannot do (it has no way to log): a warning, once per stream, when People.ai answers a window
+    with records far outside the range asked, as it would if it ignored the dates. The records
+    kept are the same either way."""
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        self._stream = parameters.get("name", "")
+        self._warned = False
+        self._warning_lock = threading.Lock()
 
     def filter_records(
         self,
@@ -109,3 +128,24 @@ class WindowFilterAndRename(RecordFilter):
             timestamp = record.get("activity_timestamp")
             if timestamp is None or first_ms <= timestamp < end_ms:
                 yield record
+            elif not self._warned and not (
+                first_ms - FAR_OUTSIDE_MS <= timestamp < end_ms + FAR_OUTSIDE_MS
+            ):
+                self._warn_dates_ignored(first_ms, end_ms, timestamp)
+
+    def _warn_dates_ignored(self, first_ms: int, end_ms: int, timestamp: int) -> None:
+        with self._warning_lock:
+            if self._warned:
+                return
+            self._warned = True
+
+        def day(ms: int) -> str:
+            return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).date().isoformat()
+
+        logger.warning(
+            f"People.ai seems to ignore the date range: the {self._stream} window "
+            f"{day(first_ms)} to {day(end_ms - DAY_MS)} was answered with a record of "
+            f"{day(timestamp)}. Every record is still delivered once (each window keeps only its "
+            f"own), but every window reads more than it needs: a larger window_days makes such "
+            f"syncs faster. Logged once per stream."
+        )

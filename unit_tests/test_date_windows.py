@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import List
 
-from airbyte_cdk.models import AirbyteStreamStatus
+import pytest
+from airbyte_cdk.models import AirbyteStreamStatus, Level
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from unit_tests.config import ConfigBuilder
@@ -103,6 +106,79 @@ def test_given_api_ignores_the_dates_when_read_then_each_window_keeps_only_its_o
 
     # Records older than start_date are not asked for, and not kept when they come anyway.
     assert uids(records_of(output, "activity")) == ["in-first", "in-second"]
+
+
+HOUR_MS = 3_600_000
+DATES_IGNORED = "People.ai seems to ignore the date range"
+
+
+def dates_ignored_warnings(output: EntrypointOutput) -> List[str]:
+    return [
+        log.log.message
+        for log in output.logs
+        if log.log.level == Level.WARN and log.log.message.startswith(DATES_IGNORED)
+    ]
+
+
+def skip_where_nothing_can_log(run_path: str) -> None:
+    if run_path == "manifest_only":
+        pytest.skip("the manifest has no way to log: only source_peopleai's fast path warns (README, Limitations)")
+
+
+def test_given_api_ignores_the_dates_when_read_then_warns_naming_stream_window_and_record_day(run_path: str) -> None:
+    skip_where_nothing_can_log(run_path)
+    start = days_ago(9)
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        mock_window(http_mocker, start, TODAY, [at("four-days-early", ms(start) - 4 * DAY_MS), at("in", ms(start, 12))])
+
+        output = read_streams(ConfigBuilder().with_start_date(start.isoformat()).build())
+
+    assert uids(records_of(output, "activity")) == ["in"]
+    assert dates_ignored_warnings(output) == [
+        f"People.ai seems to ignore the date range: the activity window {start} to {TODAY} was answered "
+        f"with a record of {start - timedelta(4)}. Every record is still delivered once (each window keeps "
+        "only its own), but every window reads more than it needs: a larger window_days makes such syncs "
+        "faster. Logged once per stream."
+    ]
+
+
+def test_given_api_ignores_the_dates_in_every_window_of_both_streams_then_warns_once_per_stream(run_path: str) -> None:
+    skip_where_nothing_can_log(run_path)
+    start = days_ago(19)
+    windows = [(start + timedelta(5 * n), min(start + timedelta(5 * n + 4), TODAY)) for n in range(4)]
+    long_ago = ms(start) - 100 * DAY_MS
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), [token_response(), token_response()])
+        for first, last in windows:
+            mock_window(http_mocker, first, last, [at("long-ago", long_ago)])
+            mock_window(http_mocker, first, last, [participant("long-ago", "a@acme.example", activity_timestamp=long_ago)], path=PARTICIPANTS_PATH)
+
+        output = read_streams(
+            ConfigBuilder().with_start_date(start.isoformat()).with_window_days(5).build(), "activity", "participants"
+        )
+
+    assert not output.records
+    warnings = dates_ignored_warnings(output)
+    assert len(warnings) == 2, warnings
+    assert sorted(w.split(" window ")[0].rsplit(" ", 1)[1] for w in warnings) == ["activity", "participants"]
+
+
+def test_given_records_an_honoured_range_can_return_in_any_zone_when_read_then_no_warning() -> None:
+    # Asked from the day before the window to two days after: read in UTC+14, the range starts
+    # 38 hours before the window; read in UTC-12 with `to` inclusive, it ends 60 hours after it.
+    start, second = days_ago(19), days_ago(9)
+    earliest, latest = ms(start) - 38 * HOUR_MS, ms(second) + 60 * HOUR_MS - 1
+    answer = [at("earliest", earliest), at("first", ms(start)), at("latest", latest)]
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        mock_window(http_mocker, start, second - timedelta(1), answer)
+        mock_window(http_mocker, second, TODAY, [at("latest", latest)])
+
+        output = read_streams(ConfigBuilder().with_start_date(start.isoformat()).with_window_days(10).build())
+
+    assert uids(records_of(output, "activity")) == ["first", "latest"]
+    assert dates_ignored_warnings(output) == []
 
 
 def test_given_record_without_activity_timestamp_when_read_then_it_is_kept() -> None:

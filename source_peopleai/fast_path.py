@@ -7,8 +7,8 @@ exact equivalents, because the declarative forms spend most of a read's CPU (REA
 
 - `DataExtractor` for `definitions.extractor` (a `DpathExtractor` on `[data]`, which walks every
   value of the page to find one key);
-- `WindowFilterAndRename` for `definitions.window_filter_and_rename` (one Jinja template per
-  record, about 50 us each).
+- `ActivityFilterAndRename` for `definitions.activity_filter_and_rename` (one Jinja template
+  per record, about 50 us each).
 
 The unit suite runs through both (unit_tests/conftest.py), so the two cannot drift apart.
 Set PEOPLEAI_DECLARATIVE_ONLY=1 to run the manifest exactly as written.
@@ -33,14 +33,17 @@ from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 DECLARATIVE_ONLY_ENV = "PEOPLEAI_DECLARATIVE_ONLY"
 
 DAY_MS = 86_400_000
-# How far outside its window a record can be when People.ai honours the dates: the manifest's
-# windowed_requester asks from a day before the window to two days after, and People.ai may read
+# The ingestion cursor's start (2010-01-01): a chunk whose read starts there has never been read,
+# and is asked for whole (manifest: ingestion_cursor, activity_requester).
+NEVER_READ_MS = 1_262_304_000_000
+# How far outside its range a record can be when People.ai honours the dates: the manifest's
+# activity_requester asks from a day before the range to two days after, and People.ai may read
 # those dates in any zone from UTC-12 to UTC+14. A record further out than this means the API
 # answered with something other than the range asked for.
 FAR_OUTSIDE_MS = 3 * DAY_MS
 
 logger = logging.getLogger("airbyte")
-# The same list, in the same order, as the template of window_filter_and_rename.
+# The same list, in the same order, as the template of activity_filter_and_rename.
 TIMESTAMP_FIELDS = (
     "activity_timestamp",
     "created_at",
@@ -64,9 +67,9 @@ def with_fast_path(manifest: Dict[str, Any]) -> Dict[str, Any]:
         "type": "CustomRecordExtractor",
         "class_name": f"{__name__}.DataExtractor",
     }
-    definitions["window_filter_and_rename"] = {
+    definitions["activity_filter_and_rename"] = {
         "type": "CustomRecordFilter",
-        "class_name": f"{__name__}.WindowFilterAndRename",
+        "class_name": f"{__name__}.ActivityFilterAndRename",
     }
     return {**manifest, "definitions": definitions}
 
@@ -95,17 +98,21 @@ class DataExtractor(RecordExtractor):
             yield data  # as dpath: a single object is one record
 
 
+def _day(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).date().isoformat()
+
+
 @dataclass
-class WindowFilterAndRename(RecordFilter):
-    """window_filter_and_rename's template, statement for statement; and one thing the manifest
-    cannot do (it has no way to log): a warning, once per stream, when People.ai answers a window
-    with records far outside the range asked, as it would if it ignored the dates. The records
-    kept are the same either way."""
+class ActivityFilterAndRename(RecordFilter):
+    """activity_filter_and_rename's template, statement for statement; and what the manifest
+    cannot do (it has no way to log): a warning, once per stream, when People.ai answers with
+    records far outside the activity range asked, or far outside the ingestion window asked, as
+    it would if it ignored those dates. The records kept are the same either way."""
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         super().__post_init__(parameters)
         self._stream = parameters.get("name", "")
-        self._warned = False
+        self._warned: Dict[str, bool] = {"dates": False, "ingestion": False}
         self._warning_lock = threading.Lock()
 
     def filter_records(
@@ -115,9 +122,15 @@ class WindowFilterAndRename(RecordFilter):
         stream_slice: Optional[StreamSlice] = None,
         next_page_token: Optional[Mapping[str, Any]] = None,
     ) -> Iterable[Mapping[str, Any]]:
-        assert stream_slice is not None, "window_filter_and_rename runs inside a date window"
-        first_ms = int(stream_slice["start_time"])
-        end_ms = int(stream_slice["end_time"]) + DAY_MS
+        assert stream_slice is not None, "activity_filter_and_rename runs inside a chunk's read"
+        chunk, dates = stream_slice["chunk"], self.config["_sync_dates"]
+        if chunk["kind"] == "history":
+            lo = max(chunk["start_ms"], dates["start_ms"])
+            hi = min(chunk["end_ms"], dates["current_ms"])
+        else:
+            lo, hi = dates["current_ms"], dates["horizon_ms"]
+        i0, i1 = int(stream_slice["start_time"]), int(stream_slice["end_time"])
+        by_ingestion = chunk["kind"] == "history" and i0 > NEVER_READ_MS
         for record in records:
             for field in TIMESTAMP_FIELDS:
                 value = record.get(field)
@@ -125,27 +138,40 @@ class WindowFilterAndRename(RecordFilter):
                     record[field] = int(str_to_datetime(value).timestamp() * 1000)  # type: ignore[index]
             if "subject" in record:
                 record["api_subject"] = record.pop("subject")  # type: ignore[attr-defined,index]
-            timestamp = record.get("activity_timestamp")
-            if timestamp is None or first_ms <= timestamp < end_ms:
+            record["synced_at"] = i1  # type: ignore[index]
+            timestamp, ingested = record.get("activity_timestamp"), record.get("ingested_at")
+            in_range = timestamp is None or lo <= timestamp < hi
+            in_window = ingested is None or ((not by_ingestion or i0 <= ingested) and ingested <= i1)
+            if in_range and in_window:
                 yield record
-            elif not self._warned and not (
-                first_ms - FAR_OUTSIDE_MS <= timestamp < end_ms + FAR_OUTSIDE_MS
+                continue
+            if not in_range and not (lo - FAR_OUTSIDE_MS <= timestamp < hi + FAR_OUTSIDE_MS):
+                self._warn_once("dates", lo, hi, timestamp)
+            if (
+                by_ingestion
+                and ingested is not None
+                and not (i0 - FAR_OUTSIDE_MS <= ingested <= i1 + FAR_OUTSIDE_MS)
             ):
-                self._warn_dates_ignored(first_ms, end_ms, timestamp)
+                self._warn_once("ingestion", i0, i1 + 1, ingested)
 
-    def _warn_dates_ignored(self, first_ms: int, end_ms: int, timestamp: int) -> None:
+    def _warn_once(self, kind: str, first_ms: int, end_ms: int, found_ms: int) -> None:
         with self._warning_lock:
-            if self._warned:
+            if self._warned[kind]:
                 return
-            self._warned = True
-
-        def day(ms: int) -> str:
-            return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).date().isoformat()
-
-        logger.warning(
-            f"People.ai seems to ignore the date range: the {self._stream} window "
-            f"{day(first_ms)} to {day(end_ms - DAY_MS)} was answered with a record of "
-            f"{day(timestamp)}. Every record is still delivered once (each window keeps only its "
-            f"own), but every window reads more than it needs: a larger window_days makes such "
-            f"syncs faster. Logged once per stream."
-        )
+            self._warned[kind] = True
+        asked = f"{_day(first_ms)} to {_day(end_ms - 1)}"
+        if kind == "dates":
+            logger.warning(
+                f"People.ai seems to ignore the date range: the {self._stream} range {asked} was "
+                f"answered with a record of {_day(found_ms)}. Every record is still delivered once "
+                f"(each chunk keeps only its own), but every read asks for more than it needs: a "
+                f"larger window_days makes such syncs faster. Logged once per stream."
+            )
+        else:
+            logger.warning(
+                f"People.ai seems to ignore ingested-from/ingested-to: the {self._stream} read of "
+                f"what was ingested from {asked} was answered with a record ingested on "
+                f"{_day(found_ms)}. Every record is still delivered once (each read keeps only "
+                f"what was ingested in its window), but every incremental sync reads every chunk "
+                f"whole. Logged once per stream."
+            )

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any, Dict
+
+from unit_tests.clock import FROZEN_NOW
 
 API_KEY = "pk_test_4b1d9e7c2a"
 API_SECRET = "sk_test_f3a8c61e90d2"
 BASE_URL = "https://api.people.ai"
 # High enough that the rate budget never makes a unit test wait; the budget test sets its own.
 UNTHROTTLED_REQUESTS_PER_SECOND = 1000
-# Today in UTC, as the connector sees it: its last date window ends now.
-TODAY: date = datetime.now(timezone.utc).date()
-# Ten days back: with the default 90-day windows, one window covers the whole read, so a test
-# that is not about windows sees one request per page.
-START_DATE: date = TODAY - timedelta(days=10)
+# Today in UTC, as the connector sees it: every unit test runs on the frozen clock of clock.py.
+TODAY: date = FROZEN_NOW.date()
+# Five days back, within the default lookback_days (7): the current chunk covers the whole read
+# and there is no history chunk, so a test that is not about chunks sees one request per page.
+START_DATE: date = TODAY - timedelta(days=5)
+# The last day the current chunk asks for: 180 days ahead, for meetings booked ahead.
+HORIZON: date = TODAY + timedelta(days=180)
 
 
 # Every stream, in the manifest's order.
@@ -68,6 +72,10 @@ class ConfigBuilder:
 
     def with_window_days(self, window_days: int) -> "ConfigBuilder":
         self._config["window_days"] = window_days
+        return self
+
+    def with_include_deleted(self, include_deleted: bool = True) -> "ConfigBuilder":
+        self._config["include_deleted"] = include_deleted
         return self
 
     def without(self, key: str) -> "ConfigBuilder":

@@ -13,6 +13,7 @@ from airbyte_cdk.sources.declarative import concurrent_declarative_source
 from airbyte_cdk.sources.streams.http import rate_limiting
 
 from source_peopleai import SourcePeopleai, fast_path
+from unit_tests.clock import FROZEN_NOW, set_clock
 from unit_tests.harness import build_source, load_manifest
 
 # Every source built parses the CDK's own component schema again (0.3 s of YAML); the tests
@@ -64,3 +65,9 @@ def requested_waits(monkeypatch: pytest.MonkeyPatch) -> List[float]:
     monkeypatch.setattr(rate_limiting, "time", recording_time)
     monkeypatch.setattr(backoff._sync, "time", recording_time)
     return waits
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch: pytest.MonkeyPatch):
+    """The connector's now is clock.FROZEN_NOW in every test; a test may move it with set_clock."""
+    return set_clock(monkeypatch, FROZEN_NOW)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from airbyte_cdk.test.mock_http import HttpMocker, HttpRequest
 
-from unit_tests.config import API_KEY, API_SECRET, BASE_URL, START_DATE, TODAY
+from unit_tests.config import API_KEY, API_SECRET, BASE_URL, HORIZON, START_DATE
 
 TOKEN_PATH = "/auth/v1/tokens"
 ACTIVITIES_PATH = "/v0/public/activities"
@@ -30,13 +30,34 @@ ENGAGEMENT_PATHS = {
 }
 
 
-def window_query(first_day: date = START_DATE, last_day: date = TODAY) -> Dict[str, str]:
-    """The date parameters of a request for the window [first_day, last_day] (see with_window)."""
-    return {
+def chunk_query(
+    first_day: date = START_DATE,
+    last_day: date = HORIZON,
+    ingested: Optional[Tuple[int, int]] = None,
+    include_deleted: bool = False,
+) -> Dict[str, str]:
+    """The date parameters of a request for activities dated [first_day, last_day] (UTC days, both
+    included) and, when `ingested` = (first_ms, last_ms) is given, ingested in that window.
+
+    The connector asks a day more before each range and two more after it, so that neither the
+    API's time zone nor an exclusive `to` can cut a record off.
+    """
+    query = {
         "from": (first_day - timedelta(days=1)).isoformat(),
         "to": (last_day + timedelta(days=2)).isoformat(),
         "time-zone": "UTC",
     }
+    if ingested is not None:
+        first_ms, last_ms = ingested
+        query["ingested-from"] = (utc_day(first_ms) - timedelta(days=1)).isoformat()
+        query["ingested-to"] = (utc_day(last_ms) + timedelta(days=2)).isoformat()
+    if include_deleted:
+        query["include-deleted"] = "true"
+    return query
+
+
+def utc_day(epoch_ms: int) -> date:
+    return datetime.fromtimestamp(epoch_ms / 1000, timezone.utc).date()
 
 
 class RequestBuilder:
@@ -52,12 +73,13 @@ class RequestBuilder:
 
     @classmethod
     def activities(cls, base_url: str = BASE_URL) -> "RequestBuilder":
-        """A page of the one window that ConfigBuilder's default start_date makes."""
-        return cls(base_url, ACTIVITIES_PATH).with_window(START_DATE, TODAY)
+        """A page of the one chunk ConfigBuilder's default start_date makes: the current chunk,
+        from start_date to 180 days ahead, read whole."""
+        return cls(base_url, ACTIVITIES_PATH).with_chunk(START_DATE, HORIZON)
 
     @classmethod
     def participants(cls, base_url: str = BASE_URL) -> "RequestBuilder":
-        return cls(base_url, PARTICIPANTS_PATH).with_window(START_DATE, TODAY)
+        return cls(base_url, PARTICIPANTS_PATH).with_chunk(START_DATE, HORIZON)
 
     @classmethod
     def objects(cls, stream: str, base_url: str = BASE_URL) -> "RequestBuilder":
@@ -83,13 +105,16 @@ class RequestBuilder:
         self._query_params: Dict[str, str] = {}
         self._headers: Dict[str, str] = {}
 
-    def with_window(self, first_day: date, last_day: date) -> "RequestBuilder":
-        """The date range sent for the window [first_day, last_day] (UTC days, both included).
-
-        The connector asks for a day more before the window and two more after it, so that
-        neither the API's time zone nor an exclusive `to` can cut a record off.
-        """
-        self._query_params.update(window_query(first_day, last_day))
+    def with_chunk(
+        self,
+        first_day: date,
+        last_day: date,
+        ingested: Optional[Tuple[int, int]] = None,
+        include_deleted: bool = False,
+    ) -> "RequestBuilder":
+        """The date parameters for activities dated [first_day, last_day], optionally ingested
+        in the window `ingested` = (first_ms, last_ms): see chunk_query."""
+        self._query_params.update(chunk_query(first_day, last_day, ingested, include_deleted))
         return self
 
     def with_limit(self, limit: int) -> "RequestBuilder":
@@ -136,6 +161,9 @@ class SentRequest:
 
     def window(self) -> Tuple[Optional[str], Optional[str], Optional[str]]:
         return self.query.get("from"), self.query.get("to"), self.query.get("time-zone")
+
+    def ingestion_window(self) -> Tuple[Optional[str], Optional[str]]:
+        return self.query.get("ingested-from"), self.query.get("ingested-to")
 
 
 def sent_requests(http_mocker: HttpMocker, path: Optional[str] = None) -> List[SentRequest]:

@@ -8,7 +8,7 @@ from airbyte_cdk.test.mock_http import HttpMocker
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from unit_tests.config import ConfigBuilder
-from unit_tests.date_windows import DAY_MS, days_ago, ms
+from unit_tests.chunks import DAY_MS, days_ago, ms
 from unit_tests.harness import final_state, read_streams, records_of
 from unit_tests.request_builder import OBJECT_PATHS, RequestBuilder, sent_requests
 from unit_tests.response_builder import crm_object, page_response, token_response

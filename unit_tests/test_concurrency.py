@@ -1,4 +1,4 @@
-"""At most 10 requests in flight at once, People.ai's limit per API client, however many windows."""
+"""At most 10 requests in flight at once, People.ai's limit per API client, however many chunks."""
 
 from __future__ import annotations
 
@@ -50,22 +50,23 @@ def slow_answers_counting_in_flight() -> Iterator[Dict[str, int]]:
         yield counts
 
 
-def test_given_60_one_day_windows_when_read_then_at_most_10_requests_are_in_flight_at_once() -> None:
-    # 30 one-day windows of each stream: 60 partitions, far more than the workers.
+def test_given_46_one_day_chunks_when_read_then_at_most_10_requests_are_in_flight_at_once() -> None:
+    # 22 one-day history chunks and the current chunk of each stream: 46 partitions, far more
+    # than the workers.
     config = (
         ConfigBuilder().with_start_date((TODAY - timedelta(days=29)).isoformat()).with_window_days(1).build()
     )
     with HttpMocker() as http_mocker:
         http_mocker.post(RequestBuilder.token().build(), token_response())
         for path in (ACTIVITIES_PATH, PARTICIPANTS_PATH):
-            # Which windows are asked is test_date_windows.py's business; here, only how many at once.
+            # Which chunks are asked is test_activity_chunks.py's business; here, only how many at once.
             http_mocker.get(HttpRequest(url=f"{BASE_URL}{path}", query_params=ANY_QUERY_PARAMS), page_response([]))
 
         with slow_answers_counting_in_flight() as counts:
             output = read_streams(config, "activity", "participants")
 
     assert not output.errors
-    assert counts["sent"] >= 60
+    assert counts["sent"] == 46 + 2  # and each stream's token request
     assert counts["most"] <= PEOPLE_AI_CONCURRENT_REQUESTS, counts
-    # And the windows are read side by side, not one after another.
+    # And the chunks are read side by side, not one after another.
     assert counts["most"] >= PEOPLE_AI_CONCURRENT_REQUESTS // 2

@@ -11,7 +11,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_peopleai.run import run
 from unit_tests.cli import config_args, of_type, read_args, run_cli
-from unit_tests.config import TODAY, ConfigBuilder
+from unit_tests.config import HORIZON, TODAY, ConfigBuilder
 from unit_tests.request_builder import ACTIVITIES_PATH, RequestBuilder, sent_requests
 from unit_tests.response_builder import page_response, token_response
 
@@ -113,7 +113,7 @@ def test_given_today_as_start_date_when_read_then_it_is_accepted(tmp_path) -> No
     with HttpMocker() as http_mocker:
         http_mocker.post(RequestBuilder.token().build(), token_response())
         http_mocker.get(
-            RequestBuilder.activities().with_window(TODAY, TODAY).with_limit(1000).with_offset(0).build(),
+            RequestBuilder.activities().with_chunk(TODAY, HORIZON).with_limit(1000).with_offset(0).build(),
             page_response([]),
         )
         run(read_args(tmp_path, config))

@@ -36,11 +36,14 @@ def test_discover_declares_primary_keys(catalog_streams, stream: str, primary_ke
 
 
 @pytest.mark.parametrize("stream", ["activity", "participants"])
-def test_discover_offers_full_refresh_and_incremental_on_activity_timestamp(catalog_streams, stream: str) -> None:
+def test_discover_offers_full_refresh_and_incremental_on_synced_at(catalog_streams, stream: str) -> None:
+    # The cursor is the time each record was read, which the connector adds: for Append + Deduped
+    # the destination keeps the latest read of each key, whatever happened to its dates.
     airbyte_stream = catalog_streams[stream]
     assert airbyte_stream.supported_sync_modes == [SyncMode.full_refresh, SyncMode.incremental]
     assert airbyte_stream.source_defined_cursor is True
-    assert airbyte_stream.default_cursor_field == ["activity_timestamp"]
+    assert airbyte_stream.default_cursor_field == ["synced_at"]
+    assert airbyte_stream.json_schema["properties"]["synced_at"]["type"] == "integer"
 
 
 def test_discover_activity_schema_has_api_subject_and_no_subject(catalog_streams) -> None:

@@ -10,7 +10,7 @@ from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from unit_tests.config import TODAY, ConfigBuilder
-from unit_tests.date_windows import days_ago
+from unit_tests.chunks import days_ago
 from unit_tests.harness import final_state, first_error, read_streams, records_of
 from unit_tests.request_builder import ENGAGEMENT_PATHS, RequestBuilder, sent_requests
 from unit_tests.response_builder import engagement_score, page_response, token_response

@@ -1,18 +1,16 @@
 """403 and 404 end the sync at once with a config error that says what to fix; a 400 splits the
-date window (People.ai's answer to a range over 2 years) until one day, then fails."""
+ingestion window (People.ai's answer to a range over 2 years) up to 10 times, then fails."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import pytest
 from airbyte_cdk.models import AirbyteStreamStatus, FailureType
 from airbyte_cdk.test.mock_http import HttpMocker, HttpRequest
 from airbyte_cdk.test.mock_http.request import ANY_QUERY_PARAMS
 
-from unit_tests.config import BASE_URL, START_DATE, ConfigBuilder
+from unit_tests.config import BASE_URL, ConfigBuilder
 from unit_tests.harness import first_error, read_streams, records_of
-from unit_tests.request_builder import ACTIVITIES_PATH, RequestBuilder, sent_requests
+from unit_tests.request_builder import ACTIVITIES_PATH, RequestBuilder, chunk_query, sent_requests
 from unit_tests.response_builder import error_response, token_response
 
 
@@ -38,40 +36,30 @@ def test_given_client_error_when_read_then_fails_once_without_retry(status_code:
     assert output.get_stream_statuses("activity")[-1] == AirbyteStreamStatus.INCOMPLETE
 
 
-def test_given_400_on_every_window_when_read_then_halves_it_down_to_one_day_then_fails_naming_page_size() -> None:
+def test_given_400_on_every_request_when_read_then_asks_again_at_most_10_times_then_fails_naming_page_size() -> None:
     with HttpMocker() as http_mocker:
         http_mocker.post(RequestBuilder.token().build(), token_response())
-        # Any activities request, whatever its window, is refused.
+        # Any activities request, whatever it asks, is refused.
         http_mocker.get(
             HttpRequest(url=f"{BASE_URL}{ACTIVITIES_PATH}", query_params=ANY_QUERY_PARAMS),
             [error_response(400)] * 20,
         )
         output = read_streams(ConfigBuilder().build(), expect_failure=True)
-        windows = [r.window()[:2] for r in sent_requests(http_mocker, ACTIVITIES_PATH)]
+        queries = [r.query for r in sent_requests(http_mocker, ACTIVITIES_PATH)]
 
-    # The 11-day window [START_DATE, TODAY] is halved, and its first half again, down to one day:
-    # 11 days, then 5, 2 and 1, each asked a day wider before and two after.
-    day = START_DATE.toordinal()
-    assert windows == [
-        (_iso(day - 1), _iso(day + 10 + 2)),
-        (_iso(day - 1), _iso(day + 4 + 2)),
-        (_iso(day - 1), _iso(day + 1 + 2)),
-        (_iso(day - 1), _iso(day + 0 + 2)),
-    ]
+    # The current chunk's read sends no ingestion window: halving the read changes no request,
+    # so the same request is asked 11 times (the first and 10 halvings), with no wait, and fails.
+    assert queries == [{**chunk_query(), "limit": "1000", "offset": "0"}] * 11
     error = first_error(output).trace.error
     assert error.message == (
-        "The API kept rejecting stream activity's request window even at the smallest window its "
-        "cursor allows, or splitting the window further would not make progress. People.ai answered "
-        "400 even for a one-day window, so the problem is not the length of the date range: check "
-        "page_size (1 to 100000) and start_date, and see the log for People.ai's message."
+        "Stream activity could not split its request window to a size the API accepts within 10 "
+        "splits. People.ai kept answering 400 while the connector asked for ever smaller ingestion "
+        "windows, so the problem is not the length of a date range: check page_size (1 to 100000) "
+        "and start_date, and see the log for People.ai's message."
     )
     assert "limit must be between 1 and 100000" in error.internal_message
     assert records_of(output, "activity") == []
     assert output.get_stream_statuses("activity")[-1] == AirbyteStreamStatus.INCOMPLETE
-
-
-def _iso(ordinal: int) -> str:
-    return date.fromordinal(ordinal).isoformat()
 
 
 def test_given_403_when_read_then_message_names_the_stream_and_the_key_type() -> None:

@@ -7,11 +7,11 @@ from airbyte_cdk.test.mock_http import HttpMocker
 
 from unit_tests.config import ConfigBuilder
 from unit_tests.harness import records_of, read_streams
-from unit_tests.request_builder import ACTIVITIES_PATH, RequestBuilder, sent_requests, window_query
+from unit_tests.request_builder import ACTIVITIES_PATH, RequestBuilder, sent_requests, chunk_query
 from unit_tests.response_builder import activities, page_response, token_response
 
 # The one date window that the default config makes.
-WINDOW = window_query()
+WINDOW = chunk_query()
 
 
 def _mock_activity_pages(http_mocker: HttpMocker, limit: int, page_counts: list) -> None:

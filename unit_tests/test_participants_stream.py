@@ -5,9 +5,10 @@ from __future__ import annotations
 from airbyte_cdk.models import AirbyteStreamStatus
 from airbyte_cdk.test.mock_http import HttpMocker
 
+from unit_tests.chunks import NOW_MS
 from unit_tests.config import ConfigBuilder
 from unit_tests.harness import read_streams, records_of
-from unit_tests.request_builder import PARTICIPANTS_PATH, RequestBuilder, sent_requests, window_query
+from unit_tests.request_builder import PARTICIPANTS_PATH, RequestBuilder, sent_requests, chunk_query
 from unit_tests.response_builder import (
     fixture_response,
     load_fixture,
@@ -17,7 +18,7 @@ from unit_tests.response_builder import (
 )
 
 # The one date window that the default config makes.
-WINDOW = window_query()
+WINDOW = chunk_query()
 
 
 def test_given_two_pages_when_read_participants_then_sends_exact_limit_and_offsets() -> None:
@@ -55,8 +56,9 @@ def test_when_read_participants_then_rows_arrive_as_sent_including_undocumented_
 
         output = read_streams(ConfigBuilder().build(), "participants")
 
-    # The CDK's record serializer drops top-level nulls.
-    expected = [{k: v for k, v in row.items() if v is not None} for row in sent]
+    # The CDK's record serializer drops top-level nulls; the connector adds synced_at, the time
+    # of the read (now: the clock is frozen).
+    expected = [{**{k: v for k, v in row.items() if v is not None}, "synced_at": NOW_MS} for row in sent]
     assert records_of(output, "participants") == expected
 
 

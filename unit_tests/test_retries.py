@@ -13,7 +13,7 @@ from airbyte_cdk.test.mock_http import HttpMocker
 from unit_tests.cli import of_type, read_args, run_cli
 from unit_tests.config import ConfigBuilder
 from unit_tests.harness import first_error, nonzero, read_streams, records_of
-from unit_tests.request_builder import ACTIVITIES_PATH, RequestBuilder, sent_requests, window_query
+from unit_tests.request_builder import ACTIVITIES_PATH, RequestBuilder, sent_requests, chunk_query
 from unit_tests.response_builder import (
     ACCESS_TOKEN,
     activities,
@@ -102,7 +102,7 @@ def test_given_connection_error_when_read_then_retries_and_returns_every_record(
         token = mocker.post("https://api.people.ai/auth/v1/tokens", text=token_response().body)
         page = mocker.get(
             "https://api.people.ai/v0/public/activities?"
-            + urlencode({**window_query(), "limit": 1000, "offset": 0}),
+            + urlencode({**chunk_query(), "limit": 1000, "offset": 0}),
             complete_qs=True,
             response_list=[
                 {"exc": requests.exceptions.ConnectionError("Connection reset by peer")},

@@ -437,3 +437,70 @@ def test_given_syncs_on_31_december_1_and_2_january_when_each_reads_from_the_las
     # A read that returns nothing moves no cursor (the CDK's cursors move with the records they
     # see): the next sync asks again from the last read that returned something, minus lookback_days.
     assert final_state(third, "activity")["state"] == {"synced_at": str(jan_1)}
+
+
+# --------------------------------------------------------------------------------------------
+# When People.ai seems to ignore ingested-from/ingested-to (source_peopleai's fast path warns)
+# --------------------------------------------------------------------------------------------
+
+INGESTION_IGNORED = "People.ai seems to ignore ingested-from/ingested-to"
+
+
+def ingestion_warnings(output) -> List[str]:
+    return [log.log.message for log in output.logs if log.log.message.startswith(INGESTION_IGNORED)]
+
+
+def test_given_api_ignores_the_ingestion_window_when_read_from_state_then_keeps_the_window_and_warns_once(
+    run_path: str,
+) -> None:
+    last_read = NOW_MS - DAY_MS
+    since = last_read - 7 * DAY_MS
+    whole_chunk = [
+        at("ingested-long-ago", ms(days_ago(9), 9), ingested_at=ms(days_ago(9), 9) + 60_000 - 300 * DAY_MS),
+        at("ingested-today", ms(days_ago(8), 9), ingested_at=NOW_MS - HOUR_MS),
+    ]
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        mock_chunk(http_mocker, days_ago(9), days_ago(8), whole_chunk, ingested=(since, NOW_MS))
+        mock_current(http_mocker, CURRENT, [])
+
+        output = read_streams(
+            _config(),
+            sync_mode=INCREMENTAL,
+            state=state_messages(stream_state([(JUNE_CHUNK, last_read), (CURRENT_PARTITION, last_read)], last_read)),
+        )
+
+    # Exact either way: only what was ingested in the window is kept.
+    assert uids(records_of(output, "activity")) == ["ingested-today"]
+    if run_path == "manifest_only":
+        return  # the manifest has no way to log (README, Limitations)
+    assert ingestion_warnings(output) == [
+        f"People.ai seems to ignore ingested-from/ingested-to: the activity read of what was ingested "
+        f"from 2026-06-07 to 2026-06-15 was answered with a record ingested on 2025-08-10. Every record "
+        "is still delivered once (each read keeps only what was ingested in its window), but every "
+        "incremental sync reads every chunk whole. Logged once per stream."
+    ]
+
+
+def test_given_records_an_honoured_ingestion_window_can_return_in_any_zone_then_no_warning() -> None:
+    # Asked from the day before the window to two days after it: read in UTC+14 the window starts
+    # up to 38 hours early; such records are dropped, but they are no sign of an ignored window.
+    last_read = NOW_MS - DAY_MS
+    since = last_read - 7 * DAY_MS
+    with HttpMocker() as http_mocker:
+        http_mocker.post(RequestBuilder.token().build(), token_response())
+        mock_chunk(
+            http_mocker, days_ago(9), days_ago(8),
+            [at("early-in-a-far-zone", ms(days_ago(9)), ingested_at=since - 38 * HOUR_MS)],
+            ingested=(since, NOW_MS),
+        )
+        mock_current(http_mocker, CURRENT, [])
+
+        output = read_streams(
+            _config(),
+            sync_mode=INCREMENTAL,
+            state=state_messages(stream_state([(JUNE_CHUNK, last_read), (CURRENT_PARTITION, last_read)], last_read)),
+        )
+
+    assert records_of(output, "activity") == []
+    assert ingestion_warnings(output) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import sys
 import traceback
@@ -27,6 +28,8 @@ from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 
 from source_peopleai.source import SourcePeopleai
 
+logger = logging.getLogger("airbyte")
+
 
 def _source_from_args(args: List[str]) -> SourcePeopleai:
     """Builds the source from the files named on the command line.
@@ -44,6 +47,36 @@ def _source_from_args(args: List[str]) -> SourcePeopleai:
         state=SourcePeopleai.read_state(state_path) if state_path else None,
         config_path=config_path,
     )
+
+
+def _unreadable_state_error(source: SourcePeopleai, error: Exception) -> Optional[AirbyteTracedException]:
+    """When the read failed because a saved state cannot be read, an error that names the stream
+    and says how to recover; None when no single stream's state explains the failure.
+
+    The CDK reads each stream's state when it builds the streams, and a value it cannot parse
+    ends the whole read with "Something went wrong in the connector". Only on that failure path,
+    each stream is built again with its own state alone, to find which.
+    """
+    config, catalog = source.given["config"], source.given["catalog"]
+    for message in source.given["state"] or []:
+        stream = getattr(getattr(message, "stream", None), "stream_descriptor", None)
+        if stream is None:
+            continue
+        try:
+            # discover builds every stream from the normalized config, as read does.
+            SourcePeopleai(config=config, catalog=catalog, state=[message]).discover(logger, config)
+        except Exception as cause:  # noqa: BLE001 - any failure to read this state is the answer
+            return AirbyteTracedException(
+                message=(
+                    f"The saved state of the {stream.name} stream cannot be read by this version of "
+                    f"source-peopleai ({cause}). Reset that stream (in Airbyte: refresh or clear its "
+                    "data) so that its next sync starts again from start_date; its records are read "
+                    "again, and Append + Deduped keeps each one once."
+                ),
+                internal_message=f"state of {stream.name} not understood: {cause!r}; the read failed with {error!r}",
+                failure_type=FailureType.config_error,
+            )
+    return None
 
 
 def describe_config_error(error: jsonschema.ValidationError, schema: dict) -> str:
@@ -129,8 +162,16 @@ def run(args: Optional[List[str]] = None) -> None:
     # As airbyte_cdk.entrypoint.launch does: one print per message, so that the messages of
     # concurrent streams never interleave.
     with PRINT_BUFFER:
-        for message in entrypoint.run(entrypoint.parse_args(args)):
-            print(f"{message}\n", end="")
+        try:
+            for message in entrypoint.run(entrypoint.parse_args(args)):
+                print(f"{message}\n", end="")
+        except AirbyteTracedException:
+            raise
+        except Exception as error:
+            unreadable = _unreadable_state_error(source, error)
+            if unreadable is None:
+                raise
+            raise unreadable from error
 
 
 if __name__ == "__main__":

@@ -52,6 +52,8 @@ class SourcePeopleai(YamlDeclarativeSource):
             state=state,
             config_path=config_path,
         )
+        # As given, so that run.py can build the source again with one stream's state alone.
+        self.given = {"catalog": catalog, "config": config, "state": state}
 
     def _read_and_parse_yaml_file(self, path_to_yaml_file: str) -> ConnectionDefinition:
         manifest = super()._read_and_parse_yaml_file(path_to_yaml_file)

@@ -1,9 +1,11 @@
 """Time the stand-in: ``python -m stand_in.bench [--activities N]``.
 
 Starts a stand-in and prints: start-up time; the time per 1000-record page inside a
-two-year date range (documented mode) and with an ingestion-date bound; then every page
-of both streams at ``--limit`` with the date rules off (``ignore_dates``), split into
-transfer (server build + send + client read) and JSON parsing.
+two-year date range (documented mode) and with an ingestion-date bound; an ingestion-date
+bound over every record (``ignore_dates``); the same date range once 1 % of the activities
+are deleted (hidden, and with ``include-deleted=true``); then every page of both streams at
+``--limit`` with the date rules off (``ignore_dates``), split into transfer (server build +
+send + client read) and JSON parsing.
 """
 
 from __future__ import annotations
@@ -47,16 +49,36 @@ def main() -> None:
             assert resp.status == 200, (resp.status, raw[:200])
             return time.perf_counter() - t1, raw
 
-        today = api.clock()["today"]
+        clock = api.clock()
+        today = clock["today"]
         year, rest = today[:4], today[4:]
         window = {"from": f"{int(year) - 2}{rest}", "to": today}
+
+        def pages(path: str, label: str, **params) -> None:
+            cold, raw = fetch(path, limit=1000, **params)  # the first request with these filters
+            total = json.loads(raw)["meta"]["total"]
+            times = [fetch(path, limit=1000, offset=off, **params)[0]
+                     for off in range(0, total, max(1000, total // 20))]
+            print(f"{path} 1000-record pages, {label} ({total} match): median {statistics.median(times) * 1000:.1f} ms,"
+                  f" first {cold * 1000:.1f} ms, max {max(times) * 1000:.1f} ms")
+
         for path in (ACTS, PARTS):
-            total = json.loads(fetch(path, limit=1, **window)[1])["meta"]["total"]
-            for label, extra in (("date range", {}), ("date range + ingested-from", {"ingested-from": window["from"]})):
-                times = [fetch(path, limit=1000, offset=off, **window, **extra)[0]
-                         for off in range(0, total, max(1000, total // 20))]
-                print(f"{path} 1000-record pages, {label} ({total} match): median {statistics.median(times) * 1000:.1f} ms,"
-                      f" first {times[0] * 1000:.1f} ms, max {max(times) * 1000:.1f} ms")
+            pages(path, "date range", **window)
+            pages(path, "date range + ingested-from", **window, **{"ingested-from": window["from"]})
+        api.set_dates(ignore_dates=True)
+        for path in (ACTS, PARTS):
+            pages(path, "no date rules + ingested-from", **{"ingested-from": "2000-01-01"})
+        api.set_dates()
+        t1 = time.perf_counter()
+        api.delete([f"act-{k:06d}" for k in range(1, clock["activities"] + 1, 100)])
+        print(f"delete 1% of the activities: {time.perf_counter() - t1:.2f}s")
+        for path in (ACTS, PARTS):
+            pages(path, "date range, deleted hidden", **window)
+            pages(path, "date range, include-deleted=true", **window, **{"include-deleted": "true"})
+        api.set_dates(ignore_dates=True)
+        for path in (ACTS, PARTS):
+            pages(path, "no date rules + ingested-from, deleted hidden", **{"ingested-from": "2000-01-01"})
+        api.reset()
 
         api.set_dates(ignore_dates=True)
         for path in (ACTS, PARTS):

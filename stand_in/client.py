@@ -51,8 +51,10 @@ class StandIn:
         today: "str | datetime.date | None" = None,
         timestamps: str = "epoch_ms",
         dates: dict | None = None,
+        meetings_ahead: int | None = None,
     ) -> None:
-        self.activities = activities
+        self.activities = activities  # past activities
+        self.meetings_ahead = meetings_ahead  # None: activities // 50
         self.seed = seed
         self.client_id = client_id
         self.client_secret = client_secret
@@ -89,6 +91,8 @@ class StandIn:
             cmd += ["--timestamps", self.timestamps]
         if self.dates:
             cmd += ["--dates", json.dumps(self.dates)]
+        if self.meetings_ahead is not None:
+            cmd += ["--meetings-ahead", str(self.meetings_ahead)]
         if self.verbose:
             cmd.append("--verbose")
         return cmd
@@ -213,7 +217,8 @@ class StandIn:
     def set_dates(self, **rules: Any) -> dict:
         """Replace the date rules (no arguments: documented mode); returns them normalized.
 
-        Keys: to_exclusive, org_time_zone, ignore_time_zone, ignore_dates, ingested_lifts_default.
+        Keys: to_exclusive, org_time_zone, ignore_time_zone, ignore_dates, ingested_lifts_default,
+        ignore_ingested, ingested_to_exclusive, ingested_time_zone, list_future.
         """
         return self._call("POST", "/_control/dates", rules)["dates"]
 
@@ -228,19 +233,54 @@ class StandIn:
             body["timestamp_ms"] = timestamp_ms
         return self._call("POST", "/_control/records", body)["uids"]
 
+    def backfill(self, count: int, days_ago: "int | tuple[int, int] | list[int]", no_ingested_at: bool = False) -> dict:
+        """History ingested now: ``count`` activities dated ``days_ago`` days before now, or
+        spread evenly over ``(D_old, D_new)`` days ago; ``no_ingested_at``: ``ingested_at`` null.
+        Returns the answer (``uids``, ``activity_timestamps``, ``ingested_at``, counts)."""
+        days = list(days_ago) if isinstance(days_ago, (tuple, list)) else days_ago
+        return self._call("POST", "/_control/backfill",
+                          {"count": count, "days_ago": days, "no_ingested_at": no_ingested_at})
+
+    def schedule(self, count: int, days_ahead: "int | tuple[int, int] | list[int]") -> dict:
+        """Meetings booked now: ``count`` MEETING activities dated ``days_ahead`` days after now,
+        or spread evenly over ``(D_near, D_far)`` days ahead. Returns the answer."""
+        days = list(days_ahead) if isinstance(days_ahead, (tuple, list)) else days_ahead
+        return self._call("POST", "/_control/schedule", {"count": count, "days_ahead": days})
+
+    def delete(self, uids: "list[str]", moves_ingested: bool = False) -> dict:
+        """Mark activities and all their participant rows deleted (modified now; ingested now
+        too with ``moves_ingested``). Returns the answer."""
+        return self._call("POST", "/_control/delete", {"uids": list(uids), "moves_ingested": moves_ingested})
+
+    def reprocess(self, uids: "list[str]", moves_ingested: bool = True, shift_ms: int = 0,
+                  set: dict | None = None) -> dict:  # noqa: A002 - the control API's key
+        """People.ai processes activities again: modified now, ingested now (``moves_ingested``),
+        dated ``shift_ms`` later (meeting times too), ``set`` top-level fields. Returns the answer."""
+        return self._call("POST", "/_control/reprocess", {
+            "uids": list(uids), "moves_ingested": moves_ingested, "shift_ms": shift_ms, "set": set or {},
+        })
+
+    def set_today(self, day: "str | datetime.date") -> dict:
+        """Move the server's clock to ``day`` (the dataset does not change); returns clock()."""
+        if isinstance(day, datetime.datetime):
+            day = day.date()
+        return self._call("POST", "/_control/clock", {"today": str(day)})
+
     def clock(self) -> dict:
-        """The server's ``today``, ``now_ms`` and the dataset's time span."""
+        """The server's ``today``, ``now_ms`` and the dataset's time span and counts."""
         return self._call("GET", "/_control/clock")
 
     def reset(self) -> None:
-        """No faults, documented date rules, empty stats, added activities removed."""
+        """No faults, documented date rules, empty stats, the base dataset (added, deleted and
+        re-processed activities undone) and the clock back at start-up's today."""
         self._call("POST", "/_control/reset", {})
 
     def stats(self) -> dict:
         return self._call("GET", "/_control/stats")
 
     def dataset(self, stream: str) -> list:
-        """Every record of a stream (activities, participants, accounts, ..., leads_engagement)."""
+        """Every record of a stream (activities, participants, accounts, ..., leads_engagement),
+        deleted ones included."""
         return self._call("GET", f"/_control/dataset?stream={stream}")
 
 

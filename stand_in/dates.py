@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
+from operator import and_
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
@@ -31,11 +32,28 @@ DEFAULT_RANGE_DAYS = 30
 MAX_RANGE_DAYS = 730  # "a range may span at most 2 years"
 
 DATE_RULE_DEFAULTS: dict[str, Any] = {
-    "to_exclusive": False,  # `to` (and `ingested-to`) exclusive instead of inclusive
+    "to_exclusive": False,  # `to` (and, unless ingested_to_exclusive says otherwise, `ingested-to`) exclusive
     "org_time_zone": "UTC",  # zone used when `time-zone` is absent (or ignored)
     "ignore_time_zone": False,  # `time-zone` is ignored; org_time_zone applies
     "ignore_dates": False,  # from/to/last-n-days ignored (and no 30-day default)
     "ingested_lifts_default": False,  # ingested-from/-to alone lift the 30-day default
+    "ignore_ingested": False,  # ingested-from/-to ignored (not validated)
+    "ingested_to_exclusive": None,  # null: same as to_exclusive
+    "ingested_time_zone": None,  # null: the zone of from/to; else the zone that reads ingested-from/-to
+    "list_future": True,  # false: activities dated after now are not listed
+}
+
+# key -> (kind, nullable): kind "bool" or "zone"
+_RULE_KINDS: dict[str, tuple[str, bool]] = {
+    "to_exclusive": ("bool", False),
+    "org_time_zone": ("zone", False),
+    "ignore_time_zone": ("bool", False),
+    "ignore_dates": ("bool", False),
+    "ingested_lifts_default": ("bool", False),
+    "ignore_ingested": ("bool", False),
+    "ingested_to_exclusive": ("bool", True),
+    "ingested_time_zone": ("zone", True),
+    "list_future": ("bool", False),
 }
 
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -68,20 +86,21 @@ def get_zone(name: str) -> ZoneInfo | None:
 
 
 def validate_date_rules(raw: Any) -> dict:
-    """Check a date-rules object and return it normalized (every key present)."""
+    """Check a date-rules object and return it normalized (every key present; null = default)."""
     if raw is None:
         raw = {}
     check_keys("dates", raw, tuple(DATE_RULE_DEFAULTS), DateRulesError)
     out = dict(DATE_RULE_DEFAULTS)
-    for key, default in DATE_RULE_DEFAULTS.items():
+    for key, (kind, nullable) in _RULE_KINDS.items():
         if key not in raw or raw[key] is None:
             continue
         v = raw[key]
-        if isinstance(default, bool):
+        null = " or null" if nullable else ""
+        if kind == "bool":
             if not isinstance(v, bool):
-                raise DateRulesError(f"dates.{key} must be true or false, got {v!r}")
+                raise DateRulesError(f"dates.{key} must be true or false{null}, got {v!r}")
         elif not isinstance(v, str) or get_zone(v) is None:
-            raise DateRulesError(f"dates.{key} must be an IANA time zone name, got {v!r}")
+            raise DateRulesError(f"dates.{key} must be an IANA time zone name{null}, got {v!r}")
         out[key] = v
     return out
 
@@ -95,12 +114,21 @@ def parse_date_rules_json(text: str) -> dict:
 
 
 class Clock:
-    """The server's clock: real time, shifted by whole days so that the date is ``today``."""
+    """The server's clock: real time, shifted by whole days so that the date is ``today``.
+
+    ``start_date`` stays the date the dataset was built for; ``move_to`` shifts the clock to
+    another date (the dataset does not change), ``reset`` goes back to ``start_date``.
+    """
 
     def __init__(self, today: _dt.date | None = None) -> None:
-        real = utc_today()
-        self.start_date = today or real
-        self.offset_ms = midnight_ms(self.start_date) - midnight_ms(real)
+        self.start_date = today or utc_today()
+        self.move_to(self.start_date)
+
+    def move_to(self, day: _dt.date) -> None:
+        self.offset_ms = midnight_ms(day) - midnight_ms(utc_today())
+
+    def reset(self) -> None:
+        self.move_to(self.start_date)
 
     def now_ms(self) -> int:
         return time.time_ns() // 1_000_000 + self.offset_ms
@@ -169,7 +197,10 @@ def activity_window(query: Mapping[str, str], rules: dict, now_ms: int) -> Windo
     """The records a GET on activities or participants asks for; raises DateParamError (400)."""
     zone = _zone(query, rules)
     exclusive = rules["to_exclusive"]
-    ifrom, ito = query.get("ingested-from"), query.get("ingested-to")
+    if rules["ignore_ingested"]:
+        ifrom = ito = None
+    else:
+        ifrom, ito = query.get("ingested-from"), query.get("ingested-to")
     has_ingested = ifrom is not None or ito is not None
     lo = hi = None
     if not rules["ignore_dates"]:
@@ -195,16 +226,20 @@ def activity_window(query: Mapping[str, str], rules: dict, now_ms: int) -> Windo
                 d1 = td if exclusive else td + _dt.timedelta(days=1)
                 d0 = d1 - _dt.timedelta(days=DEFAULT_RANGE_DAYS)
             lo, hi = local_midnight_ms(d0, zone), local_midnight_ms(d1, zone)
+    if not rules["list_future"] and (hi is None or hi > now_ms + 1):
+        hi = now_ms + 1  # activities dated after now are not listed
     ilo = ihi = None
     if has_ingested:  # one-sided ingested bounds stay open on the other side
         fd = _parse_date("ingested-from", ifrom) if ifrom is not None else None
         td = _parse_date("ingested-to", ito) if ito is not None else None
         if fd is not None and td is not None and td < fd:
             raise DateParamError(400, f"ingested-from ({ifrom}) must not be after ingested-to ({ito})")
+        izone = zone if rules["ingested_time_zone"] is None else get_zone(rules["ingested_time_zone"])
+        iexclusive = exclusive if rules["ingested_to_exclusive"] is None else rules["ingested_to_exclusive"]
         if fd is not None:
-            ilo = local_midnight_ms(fd, zone)
+            ilo = local_midnight_ms(fd, izone)
         if td is not None:
-            ihi = local_midnight_ms(td if exclusive else td + _dt.timedelta(days=1), zone)
+            ihi = local_midnight_ms(td if iexclusive else td + _dt.timedelta(days=1), izone)
     return Window(lo, hi, ilo, ihi)
 
 
@@ -233,14 +268,24 @@ def engagement_window(query: Mapping[str, str], rules: dict, now_ms: int) -> tup
     return fd.isoformat(), (td if rules["to_exclusive"] else td + day).isoformat()
 
 
-def filter_between(values: list[int], start: int, stop: int, lo: int | None, hi: int | None) -> list[int]:
-    """Indices i in [start, stop) with lo <= values[i] < hi (None: unbounded)."""
+def filter_between(values: list, start: int, stop: int, lo: int | None, hi: int | None,
+                   keep: list[bool] | None = None) -> list[int]:
+    """Indices i in [start, stop) with lo <= values[i] < hi (None: unbounded) and keep[i].
+
+    ``values`` holds NaN for a missing time: NaN compares false, so it never matches a bound.
+    ``keep`` (None: every index) drops the indices whose flag is false.
+    """
     idx = range(start, stop)
     part = values[start:stop]
     if lo is None and hi is None:
-        return list(idx)
-    if lo is None:
-        return list(compress(idx, [v < hi for v in part]))
-    if hi is None:
-        return list(compress(idx, [v >= lo for v in part]))
-    return list(compress(idx, [lo <= v < hi for v in part]))
+        mask = None
+    elif lo is None:
+        mask = [v < hi for v in part]
+    elif hi is None:
+        mask = [v >= lo for v in part]
+    else:
+        mask = [lo <= v < hi for v in part]
+    if keep is not None:
+        flags = keep[start:stop]
+        mask = flags if mask is None else list(map(and_, mask, flags))
+    return list(idx) if mask is None else list(compress(idx, mask))

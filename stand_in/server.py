@@ -149,10 +149,14 @@ class Handler(BaseHTTPRequestHandler):
         "/_control/faults": {"GET": "_get_faults", "POST": "_post_faults"},
         "/_control/dates": {"GET": "_get_dates", "POST": "_post_dates"},
         "/_control/records": {"POST": "_post_records"},
+        "/_control/backfill": {"POST": "_post_backfill"},
+        "/_control/schedule": {"POST": "_post_schedule"},
+        "/_control/delete": {"POST": "_post_delete"},
+        "/_control/reprocess": {"POST": "_post_reprocess"},
         "/_control/reset": {"POST": "_reset"},
         "/_control/stats": {"GET": "_stats"},
         "/_control/dataset": {"GET": "_dataset"},
-        "/_control/clock": {"GET": "_clock"},
+        "/_control/clock": {"GET": "_clock", "POST": "_post_clock"},
         "/_control/health": {"GET": "_health"},
     }
 
@@ -244,16 +248,35 @@ class Handler(BaseHTTPRequestHandler):
         self.server.state.set_date_rules(rules)
         self._json(200, {"dates": rules})
 
-    def _post_records(self, path: str, query: dict, body: bytes) -> None:
+    def _control_call(self, name: str, operation: Any, body: bytes) -> None:
+        """Run a control operation on the JSON body; 400 ``{"message"}`` when it is invalid."""
         try:
-            result = self.server.state.add_activities(self._body_json(body))
+            result = operation(self._body_json(body))
         except json.JSONDecodeError as exc:
-            self._json(400, {"message": f"records: body is not valid JSON: {exc}"})
+            self._json(400, {"message": f"{name}: body is not valid JSON: {exc}"})
             return
         except ControlError as exc:
             self._json(400, {"message": str(exc)})
             return
         self._json(200, result)
+
+    def _post_records(self, path: str, query: dict, body: bytes) -> None:
+        self._control_call("records", self.server.state.add_activities, body)
+
+    def _post_backfill(self, path: str, query: dict, body: bytes) -> None:
+        self._control_call("backfill", self.server.state.backfill, body)
+
+    def _post_schedule(self, path: str, query: dict, body: bytes) -> None:
+        self._control_call("schedule", self.server.state.schedule, body)
+
+    def _post_delete(self, path: str, query: dict, body: bytes) -> None:
+        self._control_call("delete", self.server.state.delete, body)
+
+    def _post_reprocess(self, path: str, query: dict, body: bytes) -> None:
+        self._control_call("reprocess", self.server.state.reprocess, body)
+
+    def _post_clock(self, path: str, query: dict, body: bytes) -> None:
+        self._control_call("clock", self.server.state.move_clock, body)
 
     def _reset(self, path: str, query: dict, body: bytes) -> None:
         state = self.server.state
@@ -312,11 +335,12 @@ def build_state(
     expires_in: float = 7200,
     faults: dict | None = None,
     date_rules: dict | None = None,
+    meetings_ahead: int | None = None,
 ) -> State:
     """Build the datasets (serialized once) and the server state."""
     day = parse_today(today)
     end_ms = end_of_dataset(day)
-    store = ActivityStore(activities, seed, end_ms, timestamps)
+    store = ActivityStore(activities, seed, end_ms, timestamps, meetings_ahead)
     objects = build_object_streams(seed, end_ms, timestamps, OBJECT_FILTERS, ENGAGEMENT_ID_PARAMS)
     return State(store, objects, client_id, client_secret, expires_in, faults, date_rules,
                  Clock(day), timestamps)
@@ -331,7 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m stand_in", description="Local stand-in of the People.ai API.")
     p.add_argument("--host", default=ALLOWED_HOST, help="must be 127.0.0.1 (the only address served)")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
-    p.add_argument("--activities", type=int, default=1000, help="number of activities (default 1000)")
+    p.add_argument("--activities", type=int, default=1000, help="number of past activities (default 1000)")
+    p.add_argument("--meetings-ahead", type=int, default=None,
+                   help="meetings booked ahead, dated over the 60 days after today (default activities // 50)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--today", default=None, help="YYYY-MM-DD: the server's date (default: the real UTC date)")
     p.add_argument("--timestamps", default="epoch_ms", choices=TIMESTAMP_MODES,
@@ -359,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail("--port must be 0..65535")
     if args.activities < 0:
         return fail("--activities must be >= 0")
+    if args.meetings_ahead is not None and args.meetings_ahead < 0:
+        return fail("--meetings-ahead must be >= 0")
     if args.expires_in <= 0:
         return fail("--expires-in must be > 0")
     try:
@@ -388,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.monotonic()
     state = build_state(args.activities, args.seed, args.today, args.timestamps, args.client_id,
-                        args.client_secret, expires_in, faults, date_rules)
+                        args.client_secret, expires_in, faults, date_rules, args.meetings_ahead)
     if stop:
         return 0
     try:

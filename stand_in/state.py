@@ -15,15 +15,21 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
+from .control import (
+    MAX_ADD, ControlError, parse_backfill, parse_clock, parse_delete, parse_records, parse_reprocess,
+    parse_schedule, spread,
+)
+from .datasets.common import DAY_MS
 from .dates import Clock, DateParamError, activity_window, engagement_window, validate_date_rules
 from .endpoints import ACTIVITY_ENDPOINTS, ENGAGEMENT_ENDPOINTS, OBJECT_ENDPOINTS, STREAM_PATHS
 from .faults import FaultEngine, validate_faults
 from .store import ActivityStore
 
+__all__ = ["State", "Decision", "ControlError", "MAX_ADD", "DEFAULT_LIMIT", "MAX_LIMIT", "STATS_KEEP"]
+
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 100000
 STATS_KEEP = 2000
-MAX_ADD = 10000
 ADD_SPREAD_MS = 3 * 3_600_000  # added activities default to the last three hours
 
 
@@ -49,10 +55,6 @@ class Decision:
     total: int = 0
 
 
-class ControlError(ValueError):
-    """A control request is invalid (answered 400)."""
-
-
 def _parse_nonneg_int(text: str) -> int | None:
     if text and text.isascii() and text.isdigit():
         return int(text)
@@ -72,6 +74,16 @@ def _retry_header(retry_after: Any) -> list[tuple[str, str]]:
     if isinstance(retry_after, float) and retry_after.is_integer():
         retry_after = int(retry_after)
     return [("Retry-After", str(retry_after))]
+
+
+def _include_deleted(raw: str | None) -> bool:
+    """``include-deleted``: "true" / "false" in any case; absent: false; anything else: 400."""
+    if raw is None:
+        return False
+    low = raw.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    raise ValueError(f"include-deleted must be true or false, got {raw!r}")
 
 
 def _unauthorized(message: str) -> Decision:
@@ -130,7 +142,8 @@ class State:
             self.requests: deque = deque(maxlen=STATS_KEEP)
 
     def reset(self) -> None:
-        """No faults, documented date rules, empty stats, token usage 0, added records gone."""
+        """No faults, documented date rules, empty stats, token usage 0, the base dataset back
+        (no added, deleted or re-processed activities) and the clock back to --today."""
         self.set_faults(validate_faults({}))
         self.set_date_rules(validate_date_rules({}))
         self.reset_stats()
@@ -138,6 +151,7 @@ class State:
             for tok in self.tokens.values():
                 tok.uses = 0
             self.store.reset()
+            self.clock.reset()
 
     def stats(self) -> dict:
         with self.lock:
@@ -155,47 +169,100 @@ class State:
 
     def clock_info(self) -> dict:
         with self.lock:
-            store = self.store
-            return {
-                "today": self.clock.today().isoformat(),
-                "now_ms": self.clock.now_ms(),
-                "dataset_today": self.clock.start_date.isoformat(),
-                "dataset_end_ms": store.end_ms,
-                "first_activity_ms": store.activities.ts[0] if store.activities.ts else None,
-                "last_activity_ms": store.activities.ts[-1] if store.activities.ts else None,
-                "timestamps": self.timestamps,
-                "activities": len(store.activities.records),
-                "participants": len(store.participants.records),
-                "added_activities": store.added,
-            }
+            return self._clock_info()
+
+    def _clock_info(self) -> dict:
+        store = self.store
+        ts = store.activities.ts
+        return {
+            "today": self.clock.today().isoformat(),
+            "now_ms": self.clock.now_ms(),
+            "dataset_today": self.clock.start_date.isoformat(),
+            "dataset_end_ms": store.end_ms,
+            "first_activity_ms": ts[0] if ts else None,
+            "last_activity_ms": ts[-1] if ts else None,
+            "timestamps": self.timestamps,
+            "activities": len(store.activities.records),
+            "participants": len(store.participants.records),
+            "meetings_ahead": store.meetings_ahead,
+            "added_activities": store.added,
+            "deleted_activities": store.activities.dead,
+            "deleted_participants": store.participants.dead,
+        }
+
+    def move_clock(self, body: Any) -> dict:
+        """``POST /_control/clock``: the server's date becomes ``today`` (the dataset stays)."""
+        day = parse_clock(body)
+        with self.lock:
+            self.clock.move_to(day)
+            return self._clock_info()
 
     # -- control: records ----------------------------------------------------
+    def _counts(self) -> dict:
+        return {"activities": len(self.store.activities.records),
+                "participants": len(self.store.participants.records)}
+
+    def _add(self, times: list[int], now: int, meeting: bool = False, no_ingested_at: bool = False) -> dict:
+        uids = self.store.add(times, now, meeting=meeting, no_ingested_at=no_ingested_at)
+        return {"uids": uids, "activity_timestamps": sorted(times),
+                "ingested_at": None if no_ingested_at else now, **self._counts()}
+
     def add_activities(self, body: Any) -> dict:
-        if not isinstance(body, dict):
-            raise ControlError("records: body must be a JSON object")
-        unknown = sorted(set(body) - {"count", "timestamp_ms"})
-        if unknown:
-            raise ControlError(f"records: unknown key(s) {unknown}; allowed: ['count', 'timestamp_ms']")
-        count = body.get("count", 1)
-        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_ADD:
-            raise ControlError(f"records.count must be an integer 1..{MAX_ADD}, got {count!r}")
-        ts = body.get("timestamp_ms")
-        if ts is not None and (not isinstance(ts, int) or isinstance(ts, bool) or ts < 0):
-            raise ControlError(f"records.timestamp_ms must be null or epoch milliseconds >= 0, got {ts!r}")
+        """``/_control/records``: ``count`` activities at ``timestamp_ms`` or over the last 3 hours."""
+        count, ts = parse_records(body)
         with self.lock:
             now = self.clock.now_ms()
             if ts is None:
                 times = [now - ADD_SPREAD_MS + (2 * j + 1) * ADD_SPREAD_MS // (2 * count) for j in range(count)]
             else:
                 times = [ts] * count
-            uids = self.store.add(times, now)
-            return {
-                "uids": uids,
-                "activity_timestamps": sorted(times),
-                "ingested_at": now,
-                "activities": len(self.store.activities.records),
-                "participants": len(self.store.participants.records),
-            }
+            return self._add(times, now)
+
+    def backfill(self, body: Any) -> dict:
+        """``/_control/backfill``: history captured now (a newly connected mailbox)."""
+        count, (old, new), no_ingested_at = parse_backfill(body)
+        with self.lock:
+            now = self.clock.now_ms()
+            return self._add(spread(now - old * DAY_MS, now - new * DAY_MS, count), now,
+                             no_ingested_at=no_ingested_at)
+
+    def schedule(self, body: Any) -> dict:
+        """``/_control/schedule``: meetings booked now for the days ahead."""
+        count, (near, far) = parse_schedule(body)
+        with self.lock:
+            now = self.clock.now_ms()
+            return self._add(spread(now + near * DAY_MS, now + far * DAY_MS, count), now, meeting=True)
+
+    def _indices(self, where: str, uids: list[str]) -> list[int]:
+        out = [self.store.index_of(uid) for uid in uids]
+        unknown = [uid for uid, i in zip(uids, out) if i is None]
+        if unknown:
+            raise ControlError(f"{where}.uids: unknown activity uid(s) {unknown}")
+        return out
+
+    def delete(self, body: Any) -> dict:
+        """``/_control/delete``: activities (and all their rows) marked deleted."""
+        uids, moves = parse_delete(body)
+        with self.lock:
+            indices = self._indices("delete", uids)
+            now = self.clock.now_ms()
+            rows = self.store.delete(indices, now, moves)
+            return {"uids": uids, "ingested_at": now if moves else None, "modified_at": now,
+                    "participants_deleted": rows, "deleted_activities": self.store.activities.dead,
+                    **self._counts()}
+
+    def reprocess(self, body: Any) -> dict:
+        """``/_control/reprocess``: People.ai processes activities again (an updated event)."""
+        uids, moves, shift, fields = parse_reprocess(body)
+        with self.lock:
+            indices = self._indices("reprocess", uids)
+            bad = [u for u, i in zip(uids, indices) if self.store.activity_time(i) + shift < 0]
+            if bad:
+                raise ControlError(f"reprocess.shift_ms would date {bad} before 1970-01-01")
+            now = self.clock.now_ms()
+            times = self.store.reprocess(indices, now, moves, shift, fields)
+            return {"uids": uids, "activity_timestamps": times, "ingested_at": now if moves else None,
+                    "modified_at": now, **self._counts()}
 
     def dataset(self, stream: str) -> list[bytes]:
         with self.lock:
@@ -252,7 +319,8 @@ class State:
             self.data_requests += 1
             self.by_status[key] = self.by_status.get(key, 0) + 1
             self.by_path[path] = self.by_path.get(path, 0) + 1
-            self.requests.append({"path": path, "query": query, "status": status, "t": now})
+            self.requests.append({"path": path, "query": query, "status": status, "t": now,
+                                  "latency_s": d.latency})
             return d
 
     def end_data(self, d: Decision) -> None:
@@ -336,7 +404,7 @@ class State:
         stream = ACTIVITY_ENDPOINTS.get(path)
         if stream is not None:
             window = activity_window(query, self.date_rules, self.clock.now_ms())
-            return self.store.select(stream, window)
+            return self.store.select(stream, window, _include_deleted(query.get("include-deleted")))
         spec = OBJECT_ENDPOINTS.get(path)
         if spec is not None:
             return self.objects[spec[0]].select(query)

@@ -1,7 +1,7 @@
 """The stand-in's synthetic datasets, one module per resource.
 
-``build_dataset(n, seed, today, timestamps)`` returns every stream as Python objects, exactly
-what the server serves (the server serializes the same records once at start-up).
+``build_dataset(n, seed, today, timestamps, meetings_ahead=...)`` returns every stream as Python
+objects, exactly what the server serves (the server serializes the same records once at start-up).
 """
 
 from __future__ import annotations
@@ -46,10 +46,14 @@ STREAM_NAMES = ("activities", "participants", *OBJECT_STREAMS, *ENGAGEMENT_STREA
 
 
 def iter_dataset(
-    n_activities: int, seed: int = 42, today: "str | _dt.date | None" = None, timestamps: str = "epoch_ms"
+    n_activities: int, seed: int = 42, today: "str | _dt.date | None" = None, timestamps: str = "epoch_ms",
+    meetings_ahead: int | None = None,
 ) -> Iterator[tuple[dict, list[dict]]]:
-    """Yield ``(activity, participant_rows)`` in time order; rows sorted by email."""
-    return iter_activities(n_activities, seed, end_of_dataset(parse_today(today)), timestamps)
+    """Yield ``(activity, participant_rows)`` in time order; rows sorted by email.
+
+    ``n_activities`` past activities, then ``meetings_ahead`` (default n // 50) meetings dated
+    over the 60 days after today."""
+    return iter_activities(n_activities, seed, end_of_dataset(parse_today(today)), timestamps, meetings_ahead)
 
 
 def build_objects(seed: int = 42, today: "str | _dt.date | None" = None, timestamps: str = "epoch_ms") -> dict:
@@ -66,18 +70,20 @@ def build_dataset(
     today: "str | _dt.date | None" = None,
     timestamps: str = "epoch_ms",
     objects: bool = True,
+    meetings_ahead: int | None = None,
 ) -> dict:
     """``{"activities": [...], "participants": [...], "accounts": [...], ...}``.
 
     ``today``: a date or ``YYYY-MM-DD`` (default: the real UTC date). ``objects=False``
-    leaves out everything but activities and participants.
+    leaves out everything but activities and participants. ``meetings_ahead``: meetings booked
+    ahead, dated after today (default ``n_activities // 50``), after the past activities.
     """
     activities: list[dict] = []
     participants: list[dict] = []
     was_enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of new containers; nothing to collect
     try:
-        for activity, rows in iter_dataset(n_activities, seed, today, timestamps):
+        for activity, rows in iter_dataset(n_activities, seed, today, timestamps, meetings_ahead):
             activities.append(activity)
             participants.extend(rows)
     finally:

@@ -3,7 +3,9 @@
 Deterministic given (n, seed, today, timestamps mode): no global random state. Activities
 are spread evenly over ``SPAN_DAYS`` days ending at 00:00 UTC of ``today`` and sorted by
 ``activity_timestamp``, so index order (= ``uid`` order) is time order. About 6 % of them
-sit on or near a midnight (see ``activity_times``).
+sit on or near a midnight (see ``activity_times``). After them come the meetings booked
+ahead (``meetings_ahead``, default n // 50): dated over the ``AHEAD_DAYS`` days after
+``today`` and already ingested (see ``ahead_times`` and ``ActivityFactory.make``).
 
 For start-up speed the factory writes each record directly as JSON text from pre-encoded
 fragments (about five times faster than building a dict and calling ``json.dumps``). The
@@ -30,11 +32,25 @@ from .common import (
 __all__ = [
     "SPAN_DAYS", "SPECIAL_SUBJECTS", "MISSING", "CYCLE", "ActivityFactory", "Made", "activity_times",
     "iter_made", "iter_activities", "end_of_dataset", "ACTIVITY_TIMESTAMPS", "PARTICIPANT_TIMESTAMPS",
-    "FIRST_PARTICIPANT_ID",
+    "FIRST_PARTICIPANT_ID", "AHEAD_DAYS", "ahead_times", "default_meetings_ahead", "is_booked_ahead",
+    "LATE_EVERY", "BOOKED_AHEAD_EVERY",
 ]
 
 SPAN_DAYS = 1095  # about three years
+AHEAD_DAYS = 60  # meetings booked ahead are dated over the 60 days after today
 FIRST_PARTICIPANT_ID = 5_000_001
+LATE_EVERY = 37  # past activity i with i % 37 == 5 was ingested 1..45 days late
+BOOKED_AHEAD_EVERY = 20  # past activity i with i % 20 == 10 is a meeting ingested 7..42 days before it
+BOOKED_MIN_DAYS, BOOKED_MAX_DAYS = 7, 42
+
+
+def is_booked_ahead(i: int) -> bool:
+    """Past activity ``i`` is a meeting that People.ai ingested weeks before it happened."""
+    return i % BOOKED_AHEAD_EVERY == 10
+
+
+def default_meetings_ahead(n: int) -> int:
+    return n // 50
 
 
 class _Missing:
@@ -99,6 +115,7 @@ _DIRECTIONS = {
     "MEETING": ["external", "external", "internal"],
 }
 _MEETING_STATUS_JS = ['"completed"', '"completed"', '"canceled"', '"rescheduled"', "null"]
+_UPCOMING_STATUS_JS = ['"scheduled"', '"scheduled"', '"scheduled"', '"rescheduled"', "null"]  # not happened yet
 _SOURCES = ["gmail", "exchange", "zoom", "salesforce", "dialpad", "outlook"]
 _VERBS = [
     "Re: Follow-up on", "Intro call about", "Demo of", "Pricing discussion for",
@@ -186,6 +203,20 @@ def activity_times(n: int, seed: int, end_ms: int) -> list[int]:
     return out
 
 
+def ahead_times(m: int, seed: int, end_ms: int) -> list[int]:
+    """Sorted times of the ``m`` meetings booked ahead: evenly over the ``AHEAD_DAYS`` days
+    after ``end_ms`` (one slot each, random position in its slot), all strictly after it."""
+    span = AHEAD_DAYS * DAY_MS
+    rnd = random.Random(f"meetings-ahead:{seed}").random
+    out = []
+    for j in range(m):
+        base = end_ms + (j * span) // m
+        step = end_ms + ((j + 1) * span) // m - base
+        out.append(base + 1 + int(rnd() * (step - 1)))
+    out.sort()
+    return out
+
+
 class Made(NamedTuple):
     """One generated activity: JSON texts plus the times the server indexes."""
 
@@ -219,10 +250,17 @@ class ActivityFactory:
         self.opp_stage = [STAGE_ID0 + opportunity_stage(o, seed) for o in range(n_opps)]
         self.lead_crm = [crm_id("00Q", LEAD_ID0 + k, seed) for k in range(N_LEADS)]
 
-    def make(self, i: int, ts: int, rng: random.Random, next_pid: int, ingested: int | None = None) -> Made:
+    def make(self, i: int, ts: int, rng: random.Random, next_pid: int, ingested: int | None = None,
+             meeting: bool = False, ahead: bool = False, no_ingested_at: bool = False) -> Made:
         """Activity ``i`` (uid ``act-{i+1:06d}``) at ``ts``, participant ids from ``next_pid``.
 
-        ``ingested``: force ``ingested_at`` (and ``created_at``/``modified_at``) to this time.
+        ``ingested``: force ``ingested_at`` (and ``created_at``/``modified_at``) to this time;
+        with ``no_ingested_at`` the record says ``"ingested_at": null`` (created and modified
+        stay at ``ingested``). Otherwise the dataset's rules: ``ahead`` (a meeting booked ahead,
+        dated after the dataset end) is ingested 7..42 days before ``ts`` but not after the end;
+        a past activity is ingested minutes after it happened, 1..45 days late
+        (i % 37 == 5), or 7..42 days before it for the meetings of ``is_booked_ahead``.
+        ``meeting``: a MEETING whatever the draw (``ahead`` and booked-ahead ones are too).
         """
         rnd = rng.random
         getbits = rng.getrandbits
@@ -230,21 +268,33 @@ class ActivityFactory:
         end = self.end_ms if ingested is None else max(self.end_ms, ingested)
         uid = f"act-{i + 1:06d}"
         atype = _TYPES[int(rnd() * 6)]
+        booked = ingested is None and not ahead and is_booked_ahead(i)
+        if meeting or ahead or booked:
+            atype = "MEETING"
         sub_js = _SUB_JS[atype][int(rnd() * 4)]
         dirs = _DIRECTIONS[atype]
         direction = dirs[int(rnd() * len(dirs))]
 
         if ingested is None:
-            if i % 37 == 5:  # arrived late: ingested 1..45 days after it happened
-                ingested = ts + DAY_MS + int(rnd() * 44 * DAY_MS)
+            if ahead or booked:  # booked 7..42 days ahead, but nothing is ingested after the end
+                shortest = max(BOOKED_MIN_DAYS * DAY_MS, ts - end)
+                longest = BOOKED_MAX_DAYS * DAY_MS
+                lead = shortest + int(rnd() * (longest - shortest)) if shortest < longest else ts - end
+                ingested = min(end, ts - lead)  # more than 42 days ahead: ingested at the end
+                created = ingested
+                modified = ingested if rnd() < 0.6 else min(end, ingested + int(rnd() * 30 * DAY_MS))
             else:
-                ingested = ts + 60_000 + int(rnd() * 1_740_000)
-            if ingested > end:
-                ingested = max(end, ts)
-            created = max(ts, ingested - int(rnd() * 5000))
-            modified = ingested if rnd() < 0.6 else min(end, ingested + int(rnd() * 30 * DAY_MS))
+                if i % LATE_EVERY == 5:  # arrived late: ingested 1..45 days after it happened
+                    ingested = ts + DAY_MS + int(rnd() * 44 * DAY_MS)
+                else:
+                    ingested = ts + 60_000 + int(rnd() * 1_740_000)
+                if ingested > end:
+                    ingested = max(end, ts)
+                created = max(ts, ingested - int(rnd() * 5000))
+                modified = ingested if rnd() < 0.6 else min(end, ingested + int(rnd() * 30 * DAY_MS))
         else:
             created = modified = ingested
+        upcoming = ts > modified  # a meeting that had not happened when last processed
 
         k = i % CYCLE
         if 1 <= k <= 16:
@@ -292,7 +342,8 @@ class ActivityFactory:
         user_id = USER_ID0 + int(rnd() * N_MEMBERS)
         source_id = f"{_SOURCES[i % 6]}-{getbits(40):010x}"
         crm = "null" if i % 9 == 3 else f'"00U{getbits(48):012X}"'
-        ts_t, created_t, ingested_t = T(ts), T(created), T(ingested)
+        ts_t, created_t = T(ts), T(created)
+        ingested_t = "null" if no_ingested_at else T(ingested)
 
         if atype == "EMAIL":
             reply = T(min(end, ts + 60_000 + int(rnd() * 2 * DAY_MS))) if rnd() < 0.3 else "null"
@@ -305,7 +356,7 @@ class ActivityFactory:
         else:
             specific = (
                 f'"meeting_start_time":{ts_t},"meeting_end_time":{T(ts + int(duration) * 1000)},'
-                f'"meeting_status":{_MEETING_STATUS_JS[int(rnd() * 5)]},'
+                f'"meeting_status":{(_UPCOMING_STATUS_JS if upcoming else _MEETING_STATUS_JS)[int(rnd() * 5)]},'
             )
         # A nested object with its own `subject` (must not be renamed) and undeclared extras.
         if i % 11 == 4:
@@ -358,13 +409,18 @@ class ActivityFactory:
                 f'"role":"{_ROLES[int(rnd() * 6)]}"{tail}'
             )
             next_pid += 1
-        return Made(activity, rows, ts, ingested)
+        return Made(activity, rows, ts, None if no_ingested_at else ingested)
 
 
-def iter_made(n: int, seed: int, end_ms: int, timestamps: str = "epoch_ms") -> Iterator[Made]:
-    """The ``n`` activities of the dataset in time order, as JSON texts."""
+def iter_made(n: int, seed: int, end_ms: int, timestamps: str = "epoch_ms",
+              meetings_ahead: int | None = None) -> Iterator[Made]:
+    """The dataset in time order, as JSON texts: ``n`` past activities, then the meetings booked
+    ahead (``meetings_ahead``, default n // 50) dated after ``end_ms``."""
     if n < 0:
         raise ValueError("n_activities must be >= 0")
+    m = default_meetings_ahead(n) if meetings_ahead is None else meetings_ahead
+    if m < 0:
+        raise ValueError("meetings_ahead must be >= 0")
     times = activity_times(n, seed, end_ms)
     make = ActivityFactory(seed, end_ms, timestamps).make
     rng = random.Random(seed)
@@ -373,14 +429,18 @@ def iter_made(n: int, seed: int, end_ms: int, timestamps: str = "epoch_ms") -> I
         made = make(i, times[i], rng, pid)
         pid += len(made.participants)
         yield made
+    for j, ts in enumerate(ahead_times(m, seed, end_ms)):
+        made = make(n + j, ts, rng, pid, ahead=True)
+        pid += len(made.participants)
+        yield made
 
 
 def iter_activities(
-    n: int, seed: int, end_ms: int, timestamps: str = "epoch_ms"
+    n: int, seed: int, end_ms: int, timestamps: str = "epoch_ms", meetings_ahead: int | None = None,
 ) -> Iterator[tuple[dict, list[dict]]]:
     """Yield ``(activity, participant_rows)`` as Python objects, in time order."""
     loads = json.loads
-    for made in iter_made(n, seed, end_ms, timestamps):
+    for made in iter_made(n, seed, end_ms, timestamps, meetings_ahead):
         yield loads(made.activity), [loads(r) for r in made.participants]
 
 

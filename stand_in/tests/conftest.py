@@ -21,8 +21,20 @@ def api():
 @pytest.fixture(autouse=True)
 def _clean(request):
     yield
-    if "api" in request.fixturenames:
-        request.getfixturevalue("api").reset()
+    for name in ("api", "iso_api"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).reset()
+
+
+@pytest.fixture(scope="session")
+def iso_api():
+    """A second stand-in writing ISO timestamps (300 activities, same seed and today)."""
+    s = StandIn(activities=300, seed=SEED, today=TODAY, timestamps="iso").start()
+    try:
+        yield s
+    finally:
+        s.stop()
+    assert not pid_alive(s.pid)
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ from stand_in import StandIn
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2025-06-15"  # the tests' fixed server date (LA is on daylight time)
-N_ACTIVITIES = 1000
+N_ACTIVITIES = 1000  # past activities (--activities)
+N_AHEAD = N_ACTIVITIES // 50  # meetings booked ahead (the default --meetings-ahead)
+N_TOTAL = N_ACTIVITIES + N_AHEAD  # every activity of the base dataset
 SEED = 7
 ACTS = "/v0/public/activities"
 PARTS = "/v0/public/activities/participants"

@@ -33,13 +33,17 @@ def test_context_manager_and_custom_credentials():
     assert not pid_alive(pid)
 
 
-def test_start_up_flags_today_timestamps_dates():
-    with StandIn(activities=50, today="2024-02-29", timestamps="iso", dates={"to_exclusive": True}) as s:
+def test_start_up_flags_today_timestamps_dates_meetings_ahead():
+    dates = {"to_exclusive": True, "list_future": False, "ingested_time_zone": "Asia/Tokyo"}
+    with StandIn(activities=50, today="2024-02-29", timestamps="iso", dates=dates, meetings_ahead=3) as s:
         clock = s.clock()
         assert clock["today"] == "2024-02-29" and clock["dataset_today"] == "2024-02-29"
         assert clock["timestamps"] == "iso"
         assert clock["dataset_end_ms"] == 1709164800000  # 2024-02-29T00:00:00Z
-        assert s.get_dates()["to_exclusive"] is True
+        assert (clock["activities"], clock["meetings_ahead"]) == (53, 3)
+        assert [a["uid"] for a in s.dataset("activities")][-3:] == ["act-000051", "act-000052", "act-000053"]
+        rules = s.get_dates()
+        assert (rules["to_exclusive"], rules["list_future"], rules["ingested_time_zone"]) == (True, False, "Asia/Tokyo")
         s.reset()  # reset restores documented mode, not the start-up rules
         assert s.get_dates()["to_exclusive"] is False
 
@@ -64,6 +68,7 @@ def test_cli_refuses_other_host():
         (("--today", "2025-02-30"), "today"),
         (("--today", "yesterday"), "today"),
         (("--timestamps", "seconds"), "timestamps"),
+        (("--meetings-ahead", "-1"), "--meetings-ahead must be >= 0"),
     ],
 )
 def test_cli_rejects_bad_flags(args, needle):

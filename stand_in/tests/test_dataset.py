@@ -37,9 +37,11 @@ def test_deterministic():
 
 def test_times_span_three_years_in_uid_order(data):
     acts = data["activities"]
-    ts = [a["activity_timestamp"] for a in acts]
-    assert ts == sorted(ts)
+    assert len(acts) == 1000 + 20  # the past ones, then the meetings booked ahead
+    all_ts = [a["activity_timestamp"] for a in acts]
+    assert all_ts == sorted(all_ts)
     assert [a["uid"] for a in acts] == sorted(a["uid"] for a in acts)
+    ts = all_ts[:1000]
     assert max(ts) <= END
     assert END - SPAN_DAYS * DAY_MS - DAY_MS <= min(ts) < END - SPAN_DAYS * DAY_MS + 5 * DAY_MS
     assert END - max(ts) < 5 * DAY_MS
@@ -97,7 +99,11 @@ def test_activity_fields_and_types(data):
         for atype, keys in TYPE_SPECIFIC.items():
             assert (keys <= set(a)) == (a["activity_type"] == atype), a["uid"]
         assert a["matched_to"] in ("account", "opportunity", "lead", "none")
-        assert a["activity_timestamp"] <= a["created_at"] <= a["ingested_at"] <= a["modified_at"] <= END
+        assert a["created_at"] <= a["ingested_at"] <= a["modified_at"] <= END
+        if a["ingested_at"] < a["activity_timestamp"]:  # booked ahead: a meeting, ingested 7..42 days before
+            assert a["activity_type"] == "MEETING" and a["created_at"] == a["ingested_at"]
+        else:
+            assert a["activity_timestamp"] <= a["created_at"]
         assert all(type(x) is int for x in a["opportunity_ids"])
         assert len(a["opportunity_ids"]) == len(a["opportunity_crm_ids"])
         assert a["opportunity_id"] == (a["opportunity_ids"][0] if a["opportunity_ids"] else None)

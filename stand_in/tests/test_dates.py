@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from stand_in.tests.helpers import (
-    ACTS, DAY_MS, N_ACTIVITIES, PARTS, TODAY, assert_error, d, fetch_all, get, local_date, post_json,
+    ACTS, DAY_MS, N_ACTIVITIES, N_TOTAL, PARTS, TODAY, assert_error, d, fetch_all, get, local_date, post_json,
 )
 
 ONE = dt.timedelta(days=1)
@@ -265,7 +265,7 @@ def test_ignore_dates(api, tok, full):
     assert read(api, tok) == (full["activities"], full["participants"])
     assert read(api, tok, **{"from": "2024-05-01", "to": "2024-05-02"}) == (full["activities"], full["participants"])
     # ignored parameters are not validated either, and no 2-year limit applies
-    assert get(api, ACTS, tok, **{"from": "bogus", "last-n-days": "x"}).json()["meta"]["total"] == N_ACTIVITIES
+    assert get(api, ACTS, tok, **{"from": "bogus", "last-n-days": "x"}).json()["meta"]["total"] == N_TOTAL
     assert get(api, ACTS, tok, **{"from": "2000-01-01", "to": TODAY}).status == 200
     # ingestion bounds still apply
     got = fetch_all(api, ACTS, tok, **{"ingested-from": "2025-01-01"})
@@ -292,7 +292,8 @@ def test_all_switches_together(api, tok, full):
 
 def test_dates_control(api):
     defaults = {"to_exclusive": False, "org_time_zone": "UTC", "ignore_time_zone": False,
-                "ignore_dates": False, "ingested_lifts_default": False}
+                "ignore_dates": False, "ingested_lifts_default": False, "ignore_ingested": False,
+                "ingested_to_exclusive": None, "ingested_time_zone": None, "list_future": True}
     assert api.get_dates() == defaults
     got = api.set_dates(to_exclusive=True, org_time_zone="Asia/Tokyo")
     assert got == {**defaults, "to_exclusive": True, "org_time_zone": "Asia/Tokyo"}
@@ -314,22 +315,22 @@ def test_dates_control_rejects(api, body):
     assert api.get_dates()["to_exclusive"] is False
 
 
-def test_iso_timestamps_filter_the_same():
+def test_iso_timestamps_filter_the_same(iso_api):
     """--timestamps iso changes the answer's format only, not which records match."""
     import re
 
-    from stand_in import StandIn, build_dataset
+    from stand_in import build_dataset
     from stand_in.tests.helpers import SEED, get_token
 
     epoch = build_dataset(300, SEED, TODAY, objects=False)
-    with StandIn(activities=300, seed=SEED, today=TODAY, timestamps="iso") as s:
-        t = get_token(s)
-        for f, to, zone in (("2023-01-01", "2023-06-30", "UTC"), ("2024-02-01", "2024-02-29", "Asia/Tokyo")):
-            got = fetch_all(s, ACTS, t, **{"from": f, "to": to, "time-zone": zone})
-            assert uids(got) == uids(pick(epoch, f, to, zone)[0]) and got
-            for a in got:
-                assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", a["activity_timestamp"])
-        parts = fetch_all(s, PARTS, t, **{"from": "2023-01-01", "to": "2023-06-30"})
-        assert parts and all(isinstance(p["ingested_at"], str) for p in parts)
-        opp = get(s, "/v0/public/opportunities", t, limit=1).json()["data"][0]
-        assert opp["modified_at"].endswith("Z")
+    s = iso_api
+    t = get_token(s)
+    for f, to, zone in (("2023-01-01", "2023-06-30", "UTC"), ("2024-02-01", "2024-02-29", "Asia/Tokyo")):
+        got = fetch_all(s, ACTS, t, **{"from": f, "to": to, "time-zone": zone})
+        assert uids(got) == uids(pick(epoch, f, to, zone)[0]) and got
+        for a in got:
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", a["activity_timestamp"])
+    parts = fetch_all(s, PARTS, t, **{"from": "2023-01-01", "to": "2023-06-30"})
+    assert parts and all(isinstance(p["ingested_at"], str) for p in parts)
+    opp = get(s, "/v0/public/opportunities", t, limit=1).json()["data"][0]
+    assert opp["modified_at"].endswith("Z")

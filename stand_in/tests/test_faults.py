@@ -95,9 +95,12 @@ def test_token_ttl_requests(api):
 
 def test_token_ttl_seconds_and_expires_in(api):
     api.set_faults(token_ttl_seconds=0.4)
+    t0 = time.monotonic()
     r = token_call(api).json()
     assert r["expires_in"] == 0.4
-    assert get(api, ACTS, r["access_token"], limit=1).status == 200
+    status = get(api, ACTS, r["access_token"], limit=1).status
+    age = api.stats()["requests"][-1]["t"] - t0  # at most the token's age when the server checked it
+    assert status == 200 if age < 0.4 else status in (200, 401)
     time.sleep(0.5)
     assert get(api, ACTS, r["access_token"], limit=1).status == 401
     api.set_faults(expires_in=3)
@@ -126,14 +129,33 @@ def test_token_faults(api):
     assert api.stats()["token_requests"] == 4
 
 
+def rps_statuses(times: list[float], rps: int) -> list[int]:
+    """What a sliding 1 s window of ``rps`` accepted requests answers at these arrival times."""
+    accepted: list[float] = []
+    out = []
+    for t in times:
+        if sum(1 for a in accepted if a > t - 1.0) >= rps:
+            out.append(429)
+        else:
+            accepted.append(t)
+            out.append(200)
+    return out
+
+
 def test_rate_limit_rps(api, tok):
     api.set_faults(rate_limit={"rps": 5})
     rs = [get(api, ACTS, tok, limit=1) for _ in range(8)]
-    assert [r.status for r in rs] == [200] * 5 + [429] * 3
-    for r in rs[5:]:
-        assert r.headers.get("Retry-After") is None
-        assert_error(r, 429)
-    # paced under the limit: no 429
+    recorded = api.stats()["requests"]
+    # the server's window runs on the arrival times it recorded: 5 accepted, then 429 within 1 s
+    assert [r.status for r in rs] == [x["status"] for x in recorded] == rps_statuses([x["t"] for x in recorded], 5)
+    assert [r.status for r in rs][:5] == [200] * 5 and 429 in [r.status for r in rs]
+    for r in rs:
+        if r.status == 429:
+            assert r.headers.get("Retry-After") is None
+            assert_error(r, 429)
+
+
+def test_rate_limit_rps_paced_under_the_limit(api, tok):
     api.set_faults(rate_limit={"rps": 5})
     statuses = []
     for _ in range(8):
@@ -156,10 +178,18 @@ def test_rate_limit_concurrent(api, tok):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == [200, 200, 429, 429, 429]
     stats = api.stats()
+    recorded = stats["requests"]
+    # From what the server recorded (decision order, arrival t, latency_s): a request is refused
+    # when two accepted ones were still in flight, i.e. arrived less than their latency before it.
+    expected = []
+    for k, req in enumerate(recorded):
+        busy = sum(1 for j in range(k) if expected[j] == 200 and req["t"] < recorded[j]["t"] + recorded[j]["latency_s"])
+        expected.append(429 if busy >= 2 else 200)
+    assert [x["status"] for x in recorded] == expected
+    assert sorted(results) == sorted(expected) and expected[:2] == [200, 200]
+    assert [x["latency_s"] for x in recorded if x["status"] == 200] == [0.4] * expected.count(200)
     assert stats["max_in_flight"] >= 2
-    assert stats["by_status"] == {"200": 2, "429": 3}
 
 
 def test_bare_list_and_wrong_shape(api, tok):
@@ -174,38 +204,55 @@ def test_bare_list_and_wrong_shape(api, tok):
     assert len(body["items"]) == 2
 
 
-def test_latency(api, tok):
+def test_latency_delays_the_answer(api, tok):
     api.set_faults(latency_ms=150)
     t0 = time.monotonic()
     assert get(api, ACTS, tok, limit=1).status == 200
     assert time.monotonic() - t0 >= 0.15
-    api.set_faults()
-    t0 = time.monotonic()
+    assert api.stats()["requests"][-1]["latency_s"] == 0.15
+
+
+def test_no_latency_is_recorded_without_faults(api, tok):
     get(api, ACTS, tok, limit=1)
-    assert time.monotonic() - t0 < 0.15
+    assert api.stats()["requests"][-1]["latency_s"] == 0
 
 
 def test_latency_per_record(api, tok):
-    # 2 ms per record returned: a 100-record page takes at least 200 ms, an empty page does not.
+    # 2 ms per record returned: a 100-record page waits 200 ms, an empty page nothing.
     api.set_dates(ignore_dates=True)
     api.set_faults(latency_ms_per_record=2)
     t0 = time.monotonic()
     assert len(get(api, ACTS, tok, limit=100).json()["data"]) == 100
     assert time.monotonic() - t0 >= 0.2
-    t0 = time.monotonic()
     assert get(api, ACTS, tok, limit=100, offset=10**6).json()["data"] == []
-    assert time.monotonic() - t0 < 0.2
-    # with latency_ms, both add up; an error answer carries no records
+    assert [r["latency_s"] for r in api.stats()["requests"]] == [0.2, 0.0]
+
+
+def test_latency_per_record_adds_to_latency_ms_and_errors_wait_latency_ms_only(api, tok):
+    api.set_dates(ignore_dates=True)
     api.set_faults(latency_ms=100, latency_ms_per_record=2, fail_always={"status": 503})
     t0 = time.monotonic()
     assert get(api, ACTS, tok, limit=100).status == 503
-    assert 0.1 <= time.monotonic() - t0 < 0.3
+    assert time.monotonic() - t0 >= 0.1
     api.set_faults(latency_ms=100, latency_ms_per_record=2)
     t0 = time.monotonic()
-    get(api, ACTS, tok, limit=100)
+    assert len(get(api, ACTS, tok, limit=100).json()["data"]) == 100
     assert time.monotonic() - t0 >= 0.3
+    assert [(r["status"], r["latency_s"]) for r in api.stats()["requests"]] == [(503, 0.1), (200, 0.3)]
+
+
+def test_latency_per_record_accepts_fractions(api):
     r = call(api, "POST", "/_control/faults", json.dumps({"latency_ms_per_record": 0.5}).encode())
     assert r.status == 200 and r.json()["faults"]["latency_ms_per_record"] == 0.5
+
+
+def test_stats_record_the_latency_of_each_answer(api, tok):
+    api.set_dates(ignore_dates=True)
+    api.set_faults(latency_ms=5, latency_ms_per_record=0.5)
+    get(api, ACTS, tok, limit=10)
+    get(api, PARTS, tok, limit=4)
+    get(api, ACTS, "bad")
+    assert [r["latency_s"] for r in api.stats()["requests"]] == [0.01, 0.007, 0.005]
 
 
 @pytest.mark.parametrize(
@@ -261,5 +308,6 @@ def test_stats(api, tok):
     assert reqs[0]["path"] == ACTS and reqs[0]["query"] == {"limit": "2", "offset": "4"}
     assert reqs[1]["path"] == PARTS
     assert reqs[1]["query"] == {"limit": "3", "from": "2024-01-01", "to": "2024-01-31", "time-zone": "Asia/Tokyo"}
+    assert all(set(r) == {"path", "query", "status", "t", "latency_s"} for r in reqs)
     ts = [r["t"] for r in reqs]
     assert ts == sorted(ts) and all(isinstance(t, float) for t in ts)

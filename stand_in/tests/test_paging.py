@@ -10,7 +10,7 @@ import pytest
 
 from stand_in import build_dataset
 from stand_in.tests.helpers import (
-    ACTS, N_ACTIVITIES, PARTS, SEED, TODAY, assert_error, call, fetch_all, get,
+    ACTS, N_ACTIVITIES, N_TOTAL, PARTS, SEED, TODAY, assert_error, call, fetch_all, get,
 )
 
 
@@ -26,14 +26,14 @@ def test_envelope_and_meta(api, tok, all_dates):
     assert int(r.headers["Content-Length"]) == len(r.body)
     body = r.json()
     assert set(body) == {"data", "meta"}
-    assert body["meta"] == {"limit": 5, "offset": 2, "total": N_ACTIVITIES, "message": "OK"}
+    assert body["meta"] == {"limit": 5, "offset": 2, "total": N_TOTAL, "message": "OK"}
     assert [a["uid"] for a in body["data"]] == ["act-000003", "act-000004", "act-000005", "act-000006", "act-000007"]
 
 
 def test_defaults(api, tok, all_dates):
     body = get(api, ACTS, tok).json()
     assert body["meta"]["limit"] == 1000 and body["meta"]["offset"] == 0
-    assert len(body["data"]) == N_ACTIVITIES
+    assert len(body["data"]) == 1000 and body["meta"]["total"] == N_TOTAL
 
 
 @pytest.mark.parametrize("limit", ["100001", "0", "-1", "abc", "1.5", "", "1e3", " 5"])
@@ -55,10 +55,10 @@ def test_offset_invalid(api, tok, offset):
 
 
 def test_offset_past_end(api, tok, all_dates):
-    body = get(api, ACTS, tok, limit=10, offset=N_ACTIVITIES + 5).json()
+    body = get(api, ACTS, tok, limit=10, offset=N_TOTAL + 5).json()
     assert body["data"] == []
-    assert body["meta"]["total"] == N_ACTIVITIES
-    body = get(api, ACTS, tok, limit=10, offset=N_ACTIVITIES).json()
+    assert body["meta"]["total"] == N_TOTAL
+    body = get(api, ACTS, tok, limit=10, offset=N_TOTAL).json()
     assert body["data"] == []
 
 
@@ -71,11 +71,13 @@ def test_pages_concatenate_to_dataset(api, tok, all_dates, stream, path):
 
 @pytest.mark.parametrize("stream,path", [("activities", ACTS), ("participants", PARTS)])
 def test_two_windows_cover_everything_once(api, tok, full, stream, path):
-    """Documented mode: two adjacent inclusive ranges of <= 2 years hold every record once."""
+    """Documented mode: two adjacent inclusive ranges of <= 2 years hold every record once
+    (the second reaches past the meetings booked ahead, 60 days after today)."""
     first = full["activities"][0]["activity_timestamp"]
     assert first > 1640995200000  # 2022-01-01: the first window reaches back far enough
+    assert full["activities"][-1]["activity_timestamp"] < 1756684800000  # 2025-09-01
     got = fetch_all(api, path, tok, page=100, **{"from": "2022-01-01", "to": "2023-12-31"})
-    got += fetch_all(api, path, tok, page=100, **{"from": "2024-01-01", "to": TODAY})
+    got += fetch_all(api, path, tok, page=100, **{"from": "2024-01-01", "to": "2025-08-31"})
     assert got == full[stream]
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from stand_in.tests.helpers import ACTS, DAY_MS, N_ACTIVITIES, PARTS, fetch_all, get, local_date, post_json
+from stand_in.tests.helpers import ACTS, DAY_MS, N_TOTAL, PARTS, fetch_all, get, local_date, post_json
 
 
 def test_add_in_the_last_hours(api, tok, full):
     before = api.clock()["now_ms"]
     uids = api.add_activities(3)
     after = api.clock()["now_ms"]
-    assert uids == [f"act-{N_ACTIVITIES + k:06d}" for k in (1, 2, 3)]
+    assert uids == [f"act-{N_TOTAL + k:06d}" for k in (1, 2, 3)]
     acts = api.dataset("activities")
-    assert len(acts) == N_ACTIVITIES + 3
+    assert len(acts) == N_TOTAL + 3
     added = [a for a in acts if a["uid"] in uids]
     assert [a["uid"] for a in added] == uids  # in time order
     for a in added:
@@ -55,11 +55,11 @@ def test_add_in_the_past_keeps_time_order(api, tok, full):
 
 def test_reset_removes_added(api, tok, full):
     api.add_activities(5)
-    assert len(api.dataset("activities")) == N_ACTIVITIES + 5
+    assert len(api.dataset("activities")) == N_TOTAL + 5
     api.reset()
     assert api.dataset("activities") == full["activities"]
     assert api.dataset("participants") == full["participants"]
-    assert api.add_activities(1) == [f"act-{N_ACTIVITIES + 1:06d}"]  # numbering starts again
+    assert api.add_activities(1) == [f"act-{N_TOTAL + 1:06d}"]  # numbering starts again
 
 
 def test_added_are_deterministic_per_index(api):
@@ -75,7 +75,7 @@ def test_added_are_deterministic_per_index(api):
 def test_many_added_stay_fast_and_sorted(api, tok):
     api.add_activities(500, timestamp_ms=api.clock()["dataset_end_ms"] - 400 * DAY_MS)
     acts = api.dataset("activities")
-    assert len(acts) == N_ACTIVITIES + 500
+    assert len(acts) == N_TOTAL + 500
     ts = [a["activity_timestamp"] for a in acts]
     assert ts == sorted(ts)
     assert get(api, ACTS, tok, limit=1).status == 200
@@ -89,4 +89,4 @@ def test_many_added_stay_fast_and_sorted(api, tok):
 def test_add_rejects_bad_bodies(api, body):
     r = post_json(api, "/_control/records", body)
     assert r.status == 400 and r.json()["message"]
-    assert len(api.dataset("activities")) == N_ACTIVITIES
+    assert len(api.dataset("activities")) == N_TOTAL

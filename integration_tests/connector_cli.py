@@ -238,8 +238,11 @@ class Connection:
     states: Dict[str, Dict[str, Any]] = field(default_factory=dict)
     env: Optional[Mapping[str, str]] = None  # the connector's environment (default: ours, no proxy)
 
-    def sync(self, **config_changes: Any) -> CliRun:
-        """One `read`; `config_changes` apply to this sync only (a change to None drops the key)."""
+    def sync(self, on_day: Optional[dt.date] = None, **config_changes: Any) -> CliRun:
+        """One `read`; `config_changes` apply to this sync only (a change to None drops the key).
+
+        `on_day`: the connector runs with its clock on that day (integration_tests/shifted_clock.py),
+        to agree with a stand-in whose clock was moved there."""
         number = sum(1 for _ in self.workdir.glob("config-*.json")) + 1
         config = {**self.config, **config_changes}
         config = {key: value for key, value in config.items() if value is not None}
@@ -253,9 +256,29 @@ class Connection:
         if self.states:
             state_path = self.workdir / f"state-{number}.json"
             args += ["--state", write_json(state_path, list(self.states.values()))]
-        run = self.cli.run(*args, env=self.env)
+        command = None if on_day is None else [sys.executable, "-m", "integration_tests.shifted_clock", str(on_day)]
+        run = self.cli.run(*args, command=command, env=self.env)
         self.states.update(run.final_states)
         return run
+
+
+class Warehouse:
+    """The destination's tables of activities and participants as Airbyte's Incremental | Append +
+    Deduped leaves them: for each primary key, the last record read (the highest synced_at, the
+    connector's cursor; on a tie, the later one)."""
+
+    def __init__(self) -> None:
+        self.tables: Dict[str, Dict[tuple, Dict[str, Any]]] = {stream: {} for stream in ACTIVITY_STREAMS}
+
+    def load(self, run: CliRun) -> None:
+        for stream, table in self.tables.items():
+            for record in run.records(stream):
+                key = key_of(stream, record)
+                if key not in table or record["synced_at"] >= table[key]["synced_at"]:
+                    table[key] = record
+
+    def rows(self, stream: str) -> List[Dict[str, Any]]:
+        return list(self.tables[stream].values())
 
 
 class Background:

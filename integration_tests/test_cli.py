@@ -47,7 +47,7 @@ from integration_tests.stand_in_session import (
     today,
 )
 
-# Small pages and 365-day windows: every read spans 4 windows of several pages per stream
+# Small pages and 365-day chunks: every read spans 4 or 5 chunks of several pages per stream
 # (about 25 requests in all), over the stand-in's whole three years.
 PAGE_SIZE = 100
 WINDOW_DAYS = 365
@@ -210,9 +210,9 @@ class FaultedRead:
 
 # One failure after every 8 good answers: two or three, in the middle of both streams.
 FAULTS: Dict[str, Dict[str, Any]] = {
-    # First: it takes longest (the whole retry schedule), so it starts first. One window per
-    # stream (start_date 30 days ago): the CDK goes on with the other windows after one fails,
-    # and every window would wait through the whole schedule.
+    # First: it takes longest (the whole retry schedule), so it starts first. One chunk per
+    # stream (start_date 5 days ago, within lookback_days: the current chunk only): the CDK goes
+    # on with the other chunks after one fails, and every chunk would wait through the schedule.
     "500 always": {"fail_always": {"status": 500}},
     **{
         f"{status} bursts": {"bursts": [{"status": status, "every": 8, "times": 1}]}
@@ -224,7 +224,7 @@ FAULTS: Dict[str, Dict[str, Any]] = {
     "429 with Retry-After": {"bursts": [{"status": 429, "every": 8, "times": 1, "retry_after": 4}]},
     "429": {"bursts": [{"status": 429, "every": 8, "times": 1}]},
     # Tokens expire after 5 s though People.ai says 7200 s, and each answer takes 0.4 s: tokens
-    # expire in the middle of the read (pages of 20 for this one: 15 in a row per window). Not
+    # expire in the middle of the read (pages of 20 for this one: 15 in a row per chunk). Not
     # sooner: the retry after a 401 waits 3 s, and must find the new token alive.
     "token expiry": {"token_ttl_seconds": 5, "expires_in": 7200, "latency_ms": 400},
     "token endpoint 503": {"token_faults": [{"status": 503, "times": 1}]},
@@ -235,7 +235,7 @@ def read_with_faults(cli: ConnectorCli, workdir: Path, name: str) -> FaultedRead
     with private_stand_in(faults=FAULTS[name]) as api:
         changes = {}
         if name == "500 always":
-            changes["start_date"] = (today(api) - dt.timedelta(days=30)).isoformat()
+            changes["start_date"] = (today(api) - dt.timedelta(days=5)).isoformat()
         if name == "token expiry":
             changes["page_size"] = 20
         run = Connection(cli, workdir, make_config(api, **changes)).sync()
@@ -522,7 +522,7 @@ def test_given_500_on_every_request_when_retries_are_used_up_then_read_fails_lou
     assert run.trace_errors, run.describe()
     for stream in STREAMS:
         assert "COMPLETE" not in run.stream_statuses(stream), run.describe()
-    # manifest.yaml's max_retries: 5, so 6 attempts at the first page of each stream's one window.
+    # manifest.yaml's max_retries: 5, so 6 attempts at the first page of each stream's one chunk.
     assert {path: read.stats["by_path"].get(path) for path in DATA_PATHS} == {
         path: 6 for path in DATA_PATHS
     }
@@ -547,7 +547,7 @@ def test_given_500_on_every_request_then_retries_wait_3_5_9_17_and_33_seconds(
 # --------------------------------------------------------------------------------------------
 
 
-def test_default_rate_budget_draws_no_429_from_an_api_allowing_5_per_second_over_several_windows(
+def test_default_rate_budget_draws_no_429_from_an_api_allowing_5_per_second_over_several_chunks(
     background: Background,
     cli: ConnectorCli,
     api: StandIn,
@@ -572,8 +572,8 @@ def test_default_rate_budget_draws_no_429_from_an_api_allowing_5_per_second_over
         f"{stats['by_status']} at times "
         f"{[round(r['t'] - stats['requests'][0]['t'], 3) for r in stats['requests']]}"
     )
-    windows = {r["query"].get("from") for r in stats["requests"] if r["path"] == DATA_PATHS[0]}
-    assert len(windows) >= 3, f"the read asked for only these windows: {sorted(windows)}"
+    chunks = {r["query"].get("from") for r in stats["requests"] if r["path"] == DATA_PATHS[0]}
+    assert len(chunks) >= 3, f"the read asked for only these chunks: {sorted(chunks)}"
     assert_read_complete(run, dataset)
 
 

@@ -149,6 +149,10 @@ def test_given_config_the_spec_refuses_when_check_then_each_path_fails_with_its_
 # ---------------------------------------------------------------------------------------------
 
 
+# The cursor of a chunk never read (manifest: ingestion_cursor).
+NEVER_READ = "1262304000000"
+
+
 def key_of(stream: str, record: Mapping[str, Any]) -> tuple:
     return tuple(record.get(field) for field in PRIMARY_KEYS[stream])
 
@@ -234,7 +238,7 @@ def test_read_delivers_values_as_sent_with_subject_renamed(
     reads: Dict[str, CliRun],
     expected: Dict[str, Dict[tuple, Dict[str, Any]]],
 ) -> None:
-    printed = {key_of(stream, record): record for record in reads[path.name].records(stream)}
+    printed = {key_of(stream, record): read_record(record) for record in reads[path.name].records(stream)}
 
     differing = [key for key, record in expected[stream].items() if printed.get(key) != record]
     assert not differing, (
@@ -244,21 +248,78 @@ def test_read_delivers_values_as_sent_with_subject_renamed(
     assert not any("subject" in record for record in printed.values())
 
 
+def read_record(printed: Mapping[str, Any]) -> Dict[str, Any]:
+    """A printed record without synced_at, the time of its read, which must be epoch milliseconds."""
+    record = dict(printed)
+    assert isinstance(record.pop("synced_at"), int), printed
+    return record
+
+
 def test_every_path_prints_the_same_records_and_final_state(reads: Dict[str, CliRun]) -> None:
     def canonical(result: CliRun) -> Dict[str, List[str]]:
         return {
-            stream: sorted(json.dumps(r, sort_keys=True) for r in result.records(stream))
+            stream: sorted(json.dumps(read_record(r), sort_keys=True) for r in result.records(stream))
             for stream in STREAMS
         }
 
     def final_states(result: CliRun) -> Dict[str, Any]:
+        """Each stream's last state, each chunk's cursor (the time of its read) as read or not."""
         states = {}
         for message in result.of_type("STATE"):
             stream_state = message["state"]["stream"]
-            states[stream_state["stream_descriptor"]["name"]] = stream_state["stream_state"]
+            chunks = {
+                json.dumps(s["partition"], sort_keys=True): s["cursor"]["synced_at"] != NEVER_READ
+                for s in stream_state["stream_state"]["states"]
+            }
+            states[stream_state["stream_descriptor"]["name"]] = (chunks, "state" in stream_state["stream_state"])
         return states
 
     first, *others = RUN_PATHS
     for path in others:
         assert canonical(reads[path.name]) == canonical(reads[first.name]), path.name
         assert final_states(reads[path.name]) == final_states(reads[first.name]), path.name
+
+
+# ---------------------------------------------------------------------------------------------
+# read with a saved state the connector cannot read: source-peopleai names the stream, the CDK's
+# paths can only say that something went wrong (README, Error handling)
+# ---------------------------------------------------------------------------------------------
+
+UNREADABLE_STATE = [{
+    "type": "STREAM",
+    "stream": {"stream_descriptor": {"name": "account_engagement"}, "stream_state": {"date": "garbage"}},
+}]
+STATE_ERRORS = {
+    SOURCE_PEOPLEAI.name: (
+        "config_error",
+        "The saved state of the account_engagement stream cannot be read by this version of "
+        "source-peopleai (No format in ['%Y-%m-%d', '%Y-%m-%d'] matching garbage). Reset that stream (in "
+        "Airbyte: refresh or clear its data) so that its next sync starts again from start_date; its "
+        "records are read again, and Append + Deduped keeps each one once.",
+    ),
+    CDK_CONSOLE_SCRIPT.name: ("system_error", "Something went wrong in the connector. See the logs for more details."),
+    MANIFEST_ONLY_IMAGE.name: ("system_error", "Something went wrong in the connector. See the logs for more details."),
+}
+
+
+@pytest.mark.parametrize("path", RUN_PATHS, ids=PATH_IDS)
+def test_given_a_saved_state_that_cannot_be_read_when_read_then_each_path_fails_with_its_message(
+    path: RunPath, cli: ConnectorCli, api: StandIn, tmp_path: Path
+) -> None:
+    config = {**CREDENTIALS, "base_url": api.url}
+    catalog = full_refresh_catalog(["account_engagement"])
+    catalog["streams"][0]["sync_mode"] = "incremental"
+    api.reset()
+
+    result = run(
+        cli, path, "read",
+        "--config", write_json(tmp_path / "config.json", config),
+        "--catalog", write_json(tmp_path / "catalog.json", catalog),
+        "--state", write_json(tmp_path / "state.json", UNREADABLE_STATE),
+    )
+
+    assert result.returncode == 1, result.describe()
+    (error,) = result.trace_errors
+    assert (error["failure_type"], error["message"]) == STATE_ERRORS[path.name]
+    assert "matching garbage" in error["internal_message"]
+    assert api.stats()["data_requests"] == 0

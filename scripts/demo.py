@@ -2,8 +2,10 @@
 
 Starts the bundled stand-in on a free port and runs the connector as Airbyte would: `check`,
 `discover`, a first sync of all 12 streams (incremental where a stream supports it, full refresh
-otherwise), then, after a few new activities arrive, a second sync given the state the first one
-saved. Prints one line per stream and sync, and how many requests each sync sent. The raw Airbyte
+otherwise), then, after People.ai (the stand-in) backfills months of history from a newly
+connected mailbox, books meetings ahead, captures new activities and deletes a few, a second sync
+given the state the first one saved. Prints one line per stream and sync, how many of each kind
+of change the second sync delivered, and how many requests each sync sent. The raw Airbyte
 messages, config, catalog and states are kept in demo-output/. Takes about a minute or less.
 """
 
@@ -25,7 +27,6 @@ from stand_in import StandIn  # noqa: E402
 
 OUTPUT = REPO / "demo-output"
 ACTIVITIES = 5000
-NEW_ACTIVITIES = 5
 
 
 def command() -> List[str]:
@@ -62,31 +63,35 @@ def traces(messages: List[Dict[str, Any]], kind: str) -> List[Dict[str, Any]]:
     return [m["trace"] for m in messages if m["type"] == "TRACE" and m["trace"]["type"] == kind]
 
 
-def summarize_sync(
-    messages: List[Dict[str, Any]], streams: List[str], modes: Dict[str, str],
-    new_uids: Optional[set] = None,
-) -> bool:
+def summarize_sync(messages: List[Dict[str, Any]], streams: List[str], modes: Dict[str, str]) -> bool:
     """One line per stream; True when every stream completed."""
     counts = Counter(m["record"]["stream"] for m in messages if m["type"] == "RECORD")
     statuses = {
         t["stream_status"]["stream_descriptor"]["name"]: t["stream_status"]["status"]
         for t in traces(messages, "STREAM_STATUS")
     }
-    new_header = "   new activities" if new_uids is not None else ""
-    print(f"  {'stream':24} {'mode':12} {'records':>8}   {'final status':14}{new_header}".rstrip())
+    print(f"  {'stream':24} {'mode':12} {'records':>8}   final status")
     for stream in streams:
-        status = statuses.get(stream, "-")
-        line = f"  {stream:24} {modes[stream]:12} {counts[stream]:>8,}   {status:14}"
-        if new_uids is not None and stream in ("activity", "participants"):
-            found = {
-                m["record"]["data"].get("uid") for m in messages
-                if m["type"] == "RECORD" and m["record"]["stream"] == stream
-            }
-            line += f" {len(found & new_uids)} of {len(new_uids)}"
-        print(line.rstrip())
+        print(f"  {stream:24} {modes[stream]:12} {counts[stream]:>8,}   {statuses.get(stream, '-')}")
     for error in traces(messages, "ERROR"):
         print(f"  ERROR: {error['error']['message']}")
     return all(statuses.get(stream) == "COMPLETE" for stream in streams)
+
+
+def summarize_changes(messages: List[Dict[str, Any]], changes: Dict[str, set]) -> bool:
+    """How many activities of each change the sync delivered (deleted ones flagged); True when all."""
+    activities = {
+        m["record"]["data"]["uid"]: m["record"]["data"]
+        for m in messages if m["type"] == "RECORD" and m["record"]["stream"] == "activity"
+    }
+    complete = True
+    for change, uids in changes.items():
+        found = {uid for uid in uids if uid in activities}
+        if change.startswith("deleted"):
+            found = {uid for uid in found if activities[uid].get("deleted") is True}
+        complete = complete and found == uids
+        print(f"  {change:52} {len(found):>3} of {len(uids)} in the activity stream")
+    return complete
 
 
 def last_states(messages: List[Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
@@ -103,8 +108,10 @@ def main() -> int:
     print(f"Starting the stand-in People.ai API with {ACTIVITIES:,} activities ...", flush=True)
     with StandIn(activities=ACTIVITIES) as api:
         print(f"  listening on {api.url}; its date is {api.clock()['today']}\n")
-        # Everything else at its default: start_date 730 days ago, 90-day windows, 5 requests/s.
-        config = {"api_key": api.client_id, "api_secret": api.client_secret, "base_url": api.url}
+        # Everything else at its default (start_date 730 days ago, 90-day chunks, lookback_days 7,
+        # 5 requests/s), and deleted activities read too, flagged.
+        config = {"api_key": api.client_id, "api_secret": api.client_secret, "base_url": api.url,
+                  "include_deleted": True}
         write("config.json", config)
 
         code, messages, _ = run(["check", "--config", "config.json"], "check.jsonl")
@@ -149,9 +156,19 @@ def main() -> int:
         print(f"  saved the state of {len(states)} streams in demo-output/state-1.json\n")
 
         api.reset()
-        new_uids = set(api.add_activities(NEW_ACTIVITIES))
-        print(f"{NEW_ACTIVITIES} new activities arrive at the stand-in "
-              f"({', '.join(sorted(new_uids))}), dated within the last three hours\n")
+        now, day = api.clock()["now_ms"], 86_400_000
+        # Three activities of a year ago, which the first sync read.
+        old = [r["uid"] for r in api.dataset("activities") if now - 365 * day <= r["activity_timestamp"]][:3]
+        changes = {
+            "backfilled: a new mailbox, 45 to 200 days back": set(api.backfill(50, (200, 45))["uids"]),
+            "meetings booked 10 to 60 days ahead": set(api.schedule(5, (10, 60))["uids"]),
+            "new: the last three hours": set(api.add_activities(5)),
+            "deleted (of those read in the first sync)": set(api.delete(old, moves_ingested=True)["uids"]),
+        }
+        print("People.ai (the stand-in) ingests and changes activities:")
+        for change, uids in changes.items():
+            print(f"  {change}: {len(uids)} ({', '.join(sorted(uids)[:3])}{', ...' if len(uids) > 3 else ''})")
+        print()
 
         code2, messages, seconds = run(
             ["read", "--config", "config.json", "--catalog", "catalog.json", "--state", "state-1.json"],
@@ -160,13 +177,16 @@ def main() -> int:
         stats = api.stats()
         print(f"  second sync, from the saved state: exit code {code2} after {seconds:.1f} s, "
               f"{stats['data_requests']} data requests")
-        complete2 = summarize_sync(messages, streams, modes, new_uids)
+        complete2 = summarize_sync(messages, streams, modes)
+        delivered = summarize_changes(messages, changes)
         write("state-2.json", list({**states, **last_states(messages)}.values()))
-        print("  (incremental streams read the last lookback_days again, 7 by default, for late\n"
-              "  changes; full-refresh streams read everything each time)")
+        print("  (activities and participants: each chunk of activity time asks only for what People.ai\n"
+              "  ingested since its last read, minus lookback_days, however old the activity; the last\n"
+              "  lookback_days and the 180 days ahead are read whole. Opportunities and contacts send only\n"
+              "  what changed; the other full-refresh streams read everything each time)")
 
     print(f"\nRaw Airbyte messages, config, catalog and states: {OUTPUT}/")
-    ok = checked and code1 == 0 and code2 == 0 and complete1 and complete2
+    ok = checked and code1 == 0 and code2 == 0 and complete1 and complete2 and delivered
     return 0 if ok else 1
 
 

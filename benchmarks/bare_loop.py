@@ -1,10 +1,11 @@
-"""The ceiling: the connector's job in a bare Python loop (requests + json, no CDK).
+"""The ceiling: the connector's first sync in a bare Python loop (requests + json, no CDK).
 
-Same token call, same date windows, the same pages (`from`, `to`, `time-zone`, `limit`,
-`offset`), the same per-record work (ISO timestamps to epoch ms, `subject` renamed to
-`api_subject`, a record kept only inside its own window), one JSON line per record on stdout, so
-that `bench.py` can compare it with the connector as a whole process. One thread, windows one
-after the other: no rate budget and no retries (`bench.py` runs it without a rate limit).
+Same token call, the same chunks of activity time, the same pages (`from`, `to`, `time-zone`,
+`limit`, `offset`), the same per-record work (ISO timestamps to epoch ms, `subject` renamed to
+`api_subject`, `synced_at` set, a record kept only inside its own chunk and ingested before the
+read), one JSON line per record on stdout, so that `bench.py` can compare it with the connector
+as a whole process. One thread, chunks one after the other: no rate budget and no retries
+(`bench.py` runs it without a rate limit).
 
     python benchmarks/bare_loop.py --config CONFIG.json [--now-ms MS]
 """
@@ -24,7 +25,8 @@ STREAMS = {
     "participants": "/v0/public/activities/participants",
 }
 DAY_MS = 86_400_000
-# As source_peopleai/fast_path.py and the manifest's window_filter_and_rename.
+AHEAD_DAYS = 180  # the current chunk's reach, as the manifest's _sync_dates
+# As source_peopleai/fast_path.py and the manifest's activity_filter_and_rename.
 TIMESTAMP_FIELDS = (
     "activity_timestamp",
     "created_at",
@@ -51,31 +53,27 @@ def default_start_date() -> str:
     return (datetime.now(timezone.utc).date() - timedelta(days=730)).isoformat()
 
 
-def windows(start_date: str, window_days: int, now_ms: int) -> list[tuple[int, int]]:
-    """(start_time, end_time) in epoch ms, as the CDK's cursor slices the manifest's windows.
-
-    Step window_days, granularity one day: [s, s + window_days - 1 day], the next window
-    starting at s + window_days; the last one ends at now.
-    """
+def chunks(start_date: str, window_days: int, lookback_days: int, now_ms: int) -> list[tuple[int, int]]:
+    """[lo, hi) in epoch ms of every chunk a first sync reads, as the manifest's activity_chunks:
+    window_days-long history chunks counted from 1970-01-01 (at most 727 days), clipped to
+    start_date and to the current chunk, then the current chunk, from lookback_days before
+    today to 180 days ahead."""
+    today = now_ms // DAY_MS * DAY_MS
+    start = day_ms(start_date)
+    current = max(start, today - lookback_days * DAY_MS)
+    step = min(window_days, 727) * DAY_MS
     out = []
-    lower, step = day_ms(start_date), window_days * DAY_MS
-    while lower <= now_ms:
-        upper = lower + step
-        if upper >= now_ms:
-            out.append((lower, now_ms))
-            break
-        out.append((lower, upper - DAY_MS))
-        lower = upper
+    lower = start // step * step
+    while lower < current:
+        out.append((max(lower, start), min(lower + step, current)))
+        lower += step
+    out.append((current, today + (AHEAD_DAYS + 1) * DAY_MS))
     return out
 
 
-def window_params(start_time: int, end_time: int) -> dict[str, str]:
-    """The manifest's request range: a day before the window's first day, two after its last."""
-    return {
-        "from": ms_day(start_time - DAY_MS),
-        "to": ms_day(end_time + 2 * DAY_MS),
-        "time-zone": "UTC",
-    }
+def chunk_params(lo: int, hi: int) -> dict[str, str]:
+    """The manifest's request range: a day before the chunk's first day, two after its last."""
+    return {"from": ms_day(lo - DAY_MS), "to": ms_day(hi + DAY_MS), "time-zone": "UTC"}
 
 
 def iso_to_ms(value: str) -> int:
@@ -92,6 +90,7 @@ def main() -> None:
     base = config["base_url"].rstrip("/")
     page_size = int(config.get("page_size") or 1000)
     window_days = int(config["window_days"])  # bench.py always sets it, as the connector reads it
+    lookback_days = int(config.get("lookback_days", 7))
     start_date = config.get("start_date") or default_start_date()
     now_ms = args.now_ms or int(time.time() * 1000)
     session = requests.Session()
@@ -108,9 +107,8 @@ def main() -> None:
     write = sys.stdout.write
     dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
     for stream, path in STREAMS.items():
-        for start_time, end_time in windows(start_date, window_days, now_ms):
-            params = window_params(start_time, end_time)
-            end_ms = end_time + DAY_MS
+        for lo, hi in chunks(start_date, window_days, lookback_days, now_ms):
+            params = chunk_params(lo, hi)
             offset = 0
             while True:
                 response = session.get(
@@ -126,8 +124,9 @@ def main() -> None:
                             record[field] = iso_to_ms(value)
                     if "subject" in record:
                         record["api_subject"] = record.pop("subject")
-                    t = record.get("activity_timestamp")
-                    if t is None or start_time <= t < end_ms:
+                    record["synced_at"] = now_ms
+                    t, i = record.get("activity_timestamp"), record.get("ingested_at")
+                    if (t is None or lo <= t < hi) and (i is None or i <= now_ms):
                         write(dumps({"type": "RECORD", "record": {
                             "stream": stream, "data": record, "emitted_at": emitted_at}}))
                         write("\n")

@@ -3,15 +3,17 @@
     python benchmarks/bench.py                          # --mode all: CPU mode, then API mode
     python benchmarks/bench.py --mode cpu --activities 50000,100000     # memory at two sizes
     python benchmarks/bench.py --mode api --page-sizes 1000,5000,10000,50000   # page-size table
+    python benchmarks/bench.py --mode incremental       # a day later, a sync with nothing new
     python benchmarks/bench.py --mode fail              # time for a default read of all 12 streams to fail
 
-Every read covers two years (start_date 730 days before today, the connector's default) of a
-stand-in whose activities span three years, and every output is checked: each record expected in
-that range arrives exactly once, with `api_subject` and `activity_timestamp` (epoch ms) exactly
-as the API holds them, and nothing else arrives.
+Every first read covers two years (start_date 730 days before today, the connector's default) of a
+stand-in whose activities span three years, and the 180 days ahead (meetings booked ahead), and
+every output is checked: each record expected in that range arrives exactly once, with
+`api_subject` and `activity_timestamp` (epoch ms) exactly as the API holds them, and nothing else
+arrives.
 
 CPU mode: no latency, no rate limit, requests_per_second 1000, so the connector runs as fast as
-its CPU allows. Its records/s is set beside bare_loop.py (requests + json, the same windows, pages
+its CPU allows. Its records/s is set beside bare_loop.py (requests + json, the same chunks, pages
 and per-record work, one thread) in the same run; target: at least 0.25 of the bare loop. Both run
 paths: the default (source_peopleai's Python twins of the extractor and the per-record filter)
 and PEOPLEAI_DECLARATIVE_ONLY=1 (the manifest exactly as written).
@@ -20,8 +22,13 @@ API mode models the real service: the stand-in answers 429 above 5 requests/s or
 (its rate_limit fault) and each page takes --latency-ms plus --latency-ms-per-record for each
 record it returns; the connector runs with its defaults (requests_per_second 5). The ceiling is
 the lower of 5 x page_size records/s and the connector's CPU-bound records/s (CPU mode at the same
-page size). Target: a default read (default page size) within 1.5 x the time the fewest possible
-requests (every page full) take at 5 requests/s.
+page size). Target: a default first sync (default page size) within 1.3 x the time the fewest
+possible requests (every page full) take at 5 requests/s, with no 429.
+
+Incremental mode: API mode's stand-in; a first incremental sync, then the stand-in's clock and the
+connector's (integration_tests/shifted_clock.py) move a day on, and a second sync from the saved
+state with nothing new at People.ai. It prints the requests per stream and per chunk (target: at
+most 2 per chunk) and the records the second sync reads again (those the lookback re-reads).
 
 Fail mode: the stand-in answers 503 to every data request (fail_always); a default read of every
 stream must end with exit code != 0 and a TRACE error; target under 10 minutes.
@@ -52,7 +59,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bare_loop import DAY_MS, day_ms, window_params, windows  # noqa: E402
+from bare_loop import AHEAD_DAYS, DAY_MS, chunk_params, chunks, day_ms  # noqa: E402
 from stand_in import StandIn  # noqa: E402
 
 try:
@@ -67,7 +74,8 @@ KEYS = {"activity": ("uid",), "participants": ("uid", "email")}
 RATE_LIMIT = {"rps": 5, "concurrent": 10}  # People.ai's documented limit, enforced by the stand-in
 API_RPS = 5
 CPU_TARGET = 0.25
-API_TARGET = 1.5
+API_TARGET = 1.3
+INCREMENTAL_TARGET = 2  # requests per chunk
 MEMORY_TARGET_MB = 150
 FAIL_TARGET_S = 600
 PATHS = {"fast": {}, "declarative": {"PEOPLEAI_DECLARATIVE_ONLY": "1"}}
@@ -105,6 +113,8 @@ class Dataset:
     def __init__(self, api: StandIn, start_date: str) -> None:
         self.start_date = start_date
         self.start_ms = day_ms(start_date)
+        # The current chunk reaches 180 days ahead: meetings booked ahead.
+        self.horizon_ms = day_ms((datetime.now(timezone.utc).date() + timedelta(days=AHEAD_DAYS + 1)).isoformat())
         body = urllib.parse.urlencode({
             "grant_type": "client_credentials", "client_id": api.client_id,
             "client_secret": api.client_secret}).encode()
@@ -115,7 +125,7 @@ class Dataset:
         for stream, path in STREAMS.items():
             expected, times = {}, []
             first = date.fromisoformat(start_date) - timedelta(days=3)
-            while first <= today + timedelta(days=1):
+            while first <= today + timedelta(days=AHEAD_DAYS + 3):
                 last = first + timedelta(days=364)
                 offset = 0
                 while True:
@@ -128,7 +138,7 @@ class Dataset:
                     for r in data:
                         t = r["activity_timestamp"]
                         times.append(t)
-                        if t >= self.start_ms:
+                        if self.start_ms <= t < self.horizon_ms:
                             expected[tuple(r[k] for k in KEYS[stream])] = (r.get("subject"), t)
                     offset += len(data)
                     if len(data) < 100000:
@@ -139,26 +149,23 @@ class Dataset:
         self.counts = {s: len(e) for s, e in self.expected.items()}
         self.total = sum(self.counts.values())
 
-    def largest_page(self, page_size: int, window_days: int, now_ms: int) -> int:
-        """The most records one request of the connector gets (a window's range, capped)."""
-        most = 0
-        for start_time, end_time in windows(self.start_date, window_days, now_ms):
-            params = window_params(start_time, end_time)
-            lo, hi = day_ms(params["from"]), day_ms(params["to"]) + DAY_MS
+    def chunk_counts(self, window_days: int, now_ms: int) -> list[int]:
+        """The records the API sends for each chunk's requests (its range, a day before and two
+        after: the margins are sent again by the neighbouring chunk, and filtered out)."""
+        counts = []
+        for lo, hi in chunks(self.start_date, window_days, 7, now_ms):
+            params = chunk_params(lo, hi)
+            first, end = day_ms(params["from"]), day_ms(params["to"]) + DAY_MS
             for times in self.times.values():
-                most = max(most, bisect.bisect_left(times, hi) - bisect.bisect_left(times, lo))
-        return min(most, page_size)
+                counts.append(bisect.bisect_left(times, end) - bisect.bisect_left(times, first))
+        return counts
+
+    def largest_page(self, page_size: int, window_days: int, now_ms: int) -> int:
+        """The most records one request of the connector gets (a chunk's range, capped)."""
+        return min(max(self.chunk_counts(window_days, now_ms)), page_size)
 
     def sent(self, window_days: int, now_ms: int) -> int:
-        """Records the API sends for the windows' requests (the margins of a day before and two
-        after each window are sent again by the neighbouring window, and filtered out)."""
-        total = 0
-        for start_time, end_time in windows(self.start_date, window_days, now_ms):
-            params = window_params(start_time, end_time)
-            lo, hi = day_ms(params["from"]), day_ms(params["to"]) + DAY_MS
-            for times in self.times.values():
-                total += bisect.bisect_left(times, hi) - bisect.bisect_left(times, lo)
-        return total
+        return sum(self.chunk_counts(window_days, now_ms))
 
     def fewest_requests(self, page_size: int) -> int:
         """Requests if every page were full: ceil(records / page_size) per stream."""
@@ -205,8 +212,9 @@ def run_process(cmd: list[str], out_path: Path, env: dict | None = None, timeout
     return {**json.loads(text), "out": out_path}
 
 
-def check_output(out_path: Path, dataset: Dataset) -> dict:
-    """Every expected record exactly once, exact api_subject and activity_timestamp, nothing else."""
+def check_output(out_path: Path, dataset: Dataset, complete: bool = True) -> dict:
+    """Every expected record exactly once (with `complete`; else each at most once), exact
+    api_subject and activity_timestamp, nothing else."""
     seen = {s: set() for s in KEYS}
     count = {s: 0 for s in KEYS}
     dup = unexpected = wrong_subject = wrong_time = kept_subject = errors = 0
@@ -240,13 +248,14 @@ def check_output(out_path: Path, dataset: Dataset) -> dict:
                 stamps.append(loads(line)["trace"]["emitted_at"] / 1000)
             elif line.startswith(b'{"type":"TRACE"') and b'"type":"ERROR"' in line:
                 errors += 1
-    missing = sum(len(set(dataset.expected[s]) - seen[s]) for s in KEYS)
+    missing = sum(len(set(dataset.expected[s]) - seen[s]) for s in KEYS) if complete else 0
     problems = [f"{n} {what}" for n, what in (
         (missing, "missing"), (dup, "duplicates"), (unexpected, "unexpected"),
         (wrong_subject, "wrong api_subject"), (wrong_time, "wrong activity_timestamp"),
         (kept_subject, "kept subject"), (errors, "TRACE errors")) if n] + example
     return {
         "records": sum(count.values()),
+        "by_stream": count,
         "problems": problems,
         "read_phase": max(stamps) - min(stamps) if stamps else float("nan"),
     }
@@ -259,12 +268,24 @@ def config_file(workdir: Path, api: StandIn, name: str, **settings) -> Path:
     return path
 
 
-def catalog_file(workdir: Path, streams: list[str], name: str) -> Path:
+def catalog_file(workdir: Path, streams: list[str], name: str, sync_mode: str = "full_refresh") -> Path:
     path = workdir / f"catalog-{name}.json"
+    destination = "append_dedup" if sync_mode == "incremental" else "overwrite"
     path.write_text(json.dumps({"streams": [
-        {"stream": {"name": s, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
-         "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"} for s in streams]}))
+        {"stream": {"name": s, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
+         "sync_mode": sync_mode, "destination_sync_mode": destination} for s in streams]}))
     return path
+
+
+def last_states(out_path: Path) -> list[dict]:
+    """The last STATE message of each stream a run printed, as Airbyte hands them back."""
+    states = {}
+    with open(out_path, "rb") as f:
+        for line in f:
+            if line.startswith(b'{"type":"STATE"'):
+                state = loads(line)["state"]
+                states[state["stream"]["stream_descriptor"]["name"]] = state
+    return list(states.values())
 
 
 def page_requests(stats: dict) -> list[tuple]:
@@ -315,7 +336,7 @@ class Bench:
 
     def bare(self, name: str, page_size: int) -> dict:
         self.api.reset()
-        # The connector's windows, whether set or its default: the bare loop reads the same pages.
+        # The connector's chunks, whether set or its default: the bare loop reads the same pages.
         config = config_file(self.workdir, self.api, name, page_size=page_size, start_date=self.start_date,
                              window_days=self.window_days)
         before = load()
@@ -411,9 +432,9 @@ class Bench:
                   f"({r['read_phase'] / floor:.2f} x). Requests sent: {r['requests']} "
                   f"({r['requests'] / fewest:.2f} x the fewest); at the budget's {API_RPS} per 1.1 s they need "
                   f"{r['requests'] * 1.1 / API_RPS:.1f} s. The API sent {sent:,} records for "
-                  f"{d.total:,} kept ({sent / d.total:.2f} x: each window is asked a day wider before and two "
-                  f"after) in {len(windows(d.start_date, self.window_days, now_ms))} windows per stream, each "
-                  f"ending on a short page.")
+                  f"{d.total:,} kept ({sent / d.total:.2f} x: each chunk is asked a day wider before and two "
+                  f"after) in {len(chunks(d.start_date, self.window_days, 7, now_ms))} chunks per stream, each "
+                  f"ending on a short page; 429s: {r['r429']} (target 0: {'met' if r['r429'] == 0 else 'MISSED'}).")
         worst = max(rows, key=lambda r: r["peak_mb"])
         print(f"peak memory: at most {worst['peak_mb']:.0f} MB (page_size {worst['page_size']}; target <= "
               f"{MEMORY_TARGET_MB} MB: {'met' if worst['peak_mb'] <= MEMORY_TARGET_MB else 'MISSED'})")
@@ -426,6 +447,64 @@ class Bench:
             print(f"no page size read within {MEMORY_TARGET_MB} MB (smallest peak: "
                   f"{min(r['peak_mb'] for r in rows):.0f} MB); the manifest's default is {default_ps}")
         return rows
+
+    # -- incremental mode -----------------------------------------------------------------------
+    def incremental_mode(self) -> dict:
+        args = self.args
+        faults = {"rate_limit": RATE_LIMIT, "latency_ms": args.latency_ms,
+                  "latency_ms_per_record": args.latency_ms_per_record}
+        api, workdir = self.api, self.workdir
+        config = config_file(workdir, api, "incremental", start_date=self.start_date, **self.window)
+        catalog = catalog_file(workdir, list(KEYS), "two-streams-incremental", sync_mode="incremental")
+        print(f"\n-- incremental mode: API mode's stand-in ({RATE_LIMIT['rps']} requests/s, {args.latency_ms:g} ms + "
+              f"{args.latency_ms_per_record:g} ms per record); a first incremental sync, then a day later a sync "
+              f"from its state with nothing new; connector defaults", flush=True)
+        api.reset()
+        api.set_faults(**faults)
+        first = run_process([args.python, "main.py", "read", "--config", str(config), "--catalog", str(catalog)],
+                            workdir / "incremental-1.jsonl", timeout=args.timeout)
+        first.update(check_output(first["out"], self.dataset))
+        first_requests = api.stats()["data_requests"]
+        state = workdir / "incremental-state.json"
+        state.write_text(json.dumps(last_states(first["out"])))
+        tomorrow = datetime.now(timezone.utc).date() + timedelta(days=1)
+        api.reset()
+        api.set_faults(**faults)
+        api.set_today(tomorrow)
+        before = load()
+        second = run_process(
+            [args.python, "-m", "integration_tests.shifted_clock", tomorrow.isoformat(), "read",
+             "--config", str(config), "--catalog", str(catalog), "--state", str(state)],
+            workdir / "incremental-2.jsonl", timeout=args.timeout)
+        second.update(check_output(second["out"], self.dataset, complete=False))
+        stats = api.stats()
+        n_chunks = len(chunks(self.start_date, self.window_days, 7, int(time.time() * 1000) + DAY_MS))
+        current_ms = day_ms(tomorrow.isoformat()) - 7 * DAY_MS
+        history_reread = {s: 0 for s in KEYS}
+        with open(second["out"], "rb") as f:
+            for line in f:
+                if line.startswith(b'{"type":"RECORD"'):
+                    record = loads(line)["record"]
+                    if record["data"].get("activity_timestamp", 0) < current_ms:
+                        history_reread[record["stream"]] += 1
+        print(f"first sync: exit {first['exit']}, {first['records']:,} records, {first_requests} requests, "
+              f"{first['wall']:.1f} s; {verdict(first)}")
+        print(f"second sync, a day later, nothing new: exit {second['exit']}, {second['wall']:.1f} s "
+              f"(read phase {second['read_phase']:.1f} s), {stats['data_requests']} requests, "
+              f"{stats['by_status'].get('429', 0)} 429s; {verdict(second)}; {before}, {load()}")
+        ok = second["exit"] == 0 and not second["problems"]
+        for stream, path in STREAMS.items():
+            requests = stats["by_path"].get(f"/v0/public/{path}", 0)
+            per_chunk = requests / n_chunks
+            ok = ok and per_chunk <= INCREMENTAL_TARGET
+            print(f"  {stream:13} {requests:>3} requests for {n_chunks} chunks = {per_chunk:.2f} per chunk (target <= "
+                  f"{INCREMENTAL_TARGET}: {'met' if per_chunk <= INCREMENTAL_TARGET else 'MISSED'}); "
+                  f"{second['by_stream'][stream]:,} records read again of {first['by_stream'][stream]:,} "
+                  f"({second['by_stream'][stream] / max(1, first['by_stream'][stream]):.1%}): "
+                  f"{second['by_stream'][stream] - history_reread[stream]:,} of the current chunk (the last 7 days "
+                  f"and 180 ahead, read whole), {history_reread[stream]:,} of history chunks (ingested within "
+                  f"lookback_days of the first sync)")
+        return second
 
     # -- fail mode ------------------------------------------------------------------------------
     def fail_mode(self) -> dict:
@@ -486,8 +565,8 @@ def csv(kind):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", choices=("all", "cpu", "api", "fail"), default="all",
-                        help="all (default) = cpu then api; fail runs only when asked (about 10 minutes)")
+    parser.add_argument("--mode", choices=("all", "cpu", "api", "incremental", "fail"), default="all",
+                        help="all (default) = cpu, api, incremental; fail runs only when asked (about 5 minutes)")
     parser.add_argument("--activities", type=csv(int), default=None,
                         help="activities in the stand-in (over 1095 days; two years read = 2/3 of them "
                              "plus about twice as many participants); a list runs each size (default 100000; fail mode 1000)")
@@ -529,6 +608,8 @@ def main() -> None:
                     peaks.append((activities, bench.dataset.total, name, r["peak_mb"]))
             if args.mode == "api" or (args.mode == "all" and n == 0):
                 bench.api_mode()
+            if args.mode == "incremental" or (args.mode == "all" and n == 0):
+                bench.incremental_mode()
     if len({p[0] for p in peaks}) > 1:
         print("\npeak memory by dataset size (CPU mode):")
         for activities, total, name, mb in peaks:

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench mutants pyairbyte install clean
+.PHONY: demo test bench mutants pyairbyte readiness install clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ mutants: $(VENV)/.installed
 # its own venv (.venv-pyairbyte, about 780 MB, made on first use); checks column types and counts.
 pyairbyte:
 	$(PYTHON) scripts/pyairbyte_check.py $(PYAIRBYTE_ARGS)
+
+# Airbyte's connector-builder checks (airbyte-connector-builder-mcp, called from Python) against
+# the stand-in: validate_manifest, the resolution test, a test read of every stream and the
+# readiness report, in their own venv (.venv-readiness, about 410 MB, made on first use).
+readiness:
+	$(PYTHON) scripts/readiness_check.py $(READINESS_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info demo-output bench-output .pytest_cache

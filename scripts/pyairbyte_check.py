@@ -14,6 +14,14 @@
    PyAirbyte's output and log files say "Could not determine airbyte type". Exits 1 unless
    every schema type landed as its SQL type (epoch-millisecond timestamps as BIGINT, not
    VARCHAR), every record of the stand-in arrived exactly once, and no such line appeared.
+4. The warehouse view: two incremental syncs of both streams through the manifest into one
+   DuckDB cache (PyAirbyte's default write strategy: merge by primary key), include_deleted on.
+   Between them the stand-in backfills activities dated 45 to 200 days back, captures new ones,
+   deletes old ones (the stand-in gives those a new ingested_at, as People.ai may) and one of the
+   last days (which the current chunk reads whatever People.ai does to ingested_at); the second
+   sync starts from the state PyAirbyte kept. Then SQL on the final tables: each key exactly once,
+   exactly the stand-in's records, the backfilled and new ones there, the deleted ones flagged
+   deleted = true, timestamp columns BIGINT.
 """
 
 from __future__ import annotations
@@ -29,50 +37,23 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
+import own_venv  # scripts/own_venv.py: the venv of its own this check runs in
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = REPO_ROOT / "manifest.yaml"
 DEFAULT_VENV = REPO_ROOT / ".venv-pyairbyte"
 STREAMS = {"activity": ("activities", ["uid"]), "participants": ("participants", ["uid", "email"])}
 METHODS = ("manifest", "local_executable")
+WAREHOUSE = "warehouse-sync"
 TYPE_WARNING = "Could not determine airbyte type"
 RESULT_PREFIX = "PYAIRBYTE_CHECK_RESULT "
 # The DuckDB type each JSON-schema type must become in PyAirbyte's cache.
 SQL_TYPES = {"integer": {"BIGINT"}, "boolean": {"BOOLEAN"}, "string": {"VARCHAR"}, "array": {"JSON"}}
 CREDENTIALS = {"api_key": "pyairbyte-check-key", "api_secret": "pyairbyte-check-secret"}
-_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
 # ---------------------------------------------------------------------------------------------
-# 1. The venv
-# ---------------------------------------------------------------------------------------------
-
-
-def _venv_python(venv: Path) -> Path:
-    return venv / "bin" / "python"
-
-
-def ensure_venv(venv: Path, python: str) -> None:
-    marker = venv / ".installed"
-    if marker.is_file():
-        return
-    started = time.monotonic()
-    print(f"creating {venv} with {python}, installing airbyte and this project ...", flush=True)
-    if not _venv_python(venv).is_file():
-        subprocess.run([python, "-m", "venv", str(venv)], check=True)
-    pip = [str(_venv_python(venv)), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "airbyte"], check=True)
-    subprocess.run([*pip, "-e", str(REPO_ROOT)], check=True)
-    marker.write_text("airbyte and source-peopleai installed\n", encoding="utf-8")
-    print(f"installed in {time.monotonic() - started:.0f} s", flush=True)
-
-
-def running_in(venv: Path) -> bool:
-    return Path(sys.prefix).resolve() == venv.resolve()
-
-
-# ---------------------------------------------------------------------------------------------
-# 2. One read, in a child process (so that its output and logs are its own)
+# 1. One read, in a child process (so that its output and logs are its own)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -112,12 +93,27 @@ def child_read(method: str, config_path: Path) -> None:
     print(RESULT_PREFIX + json.dumps(result), flush=True)
 
 
-def run_child(method: str, config_path: Path, logs_dir: Path) -> Dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if k.lower() not in _PROXY_VARIABLES}
+def child_warehouse_sync(config_path: Path, db_path: Path) -> None:
+    """One incremental sync into the DuckDB file `db_path`, from the state it holds."""
+    import airbyte as ab
+    from airbyte.caches import DuckDBCache
+
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    source = ab.get_source("source-peopleai", config=config, source_manifest=MANIFEST)
+    source.select_streams(list(STREAMS))
+    cache = DuckDBCache(db_path=db_path)
+    result = source.read(cache=cache)  # incremental from the cache's state; merge by primary key
+    counts = {stream: dataset.to_pandas().shape[0] for stream, dataset in result.streams.items()}
+    cache.get_sql_engine().dispose()
+    print(RESULT_PREFIX + json.dumps({"method": WAREHOUSE, "rows": counts, "schema": cache.schema_name}), flush=True)
+
+
+def run_child(method: str, config_path: Path, logs_dir: Path, *extra: str) -> Dict[str, Any]:
+    env = own_venv.environment_without_proxies()
     env.update(AIRBYTE_OFFLINE_MODE="1", DO_NOT_TRACK="1", AIRBYTE_LOGGING_ROOT=str(logs_dir))
     started = time.monotonic()
     completed = subprocess.run(
-        [sys.executable, __file__, "--child", method, "--config", str(config_path)],
+        [sys.executable, __file__, "--child", method, "--config", str(config_path), *extra],
         cwd=REPO_ROOT,  # PyAirbyte's default cache is ./.cache/default_cache
         env=env,
         stdin=subprocess.DEVNULL,
@@ -138,7 +134,7 @@ def run_child(method: str, config_path: Path, logs_dir: Path) -> Dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# 3. The checks
+# 2. The checks
 # ---------------------------------------------------------------------------------------------
 
 
@@ -177,6 +173,69 @@ def check(result: Dict[str, Any], expected_counts: Dict[str, int], types: Dict[s
             problems.append(f"{stream}: {table['rows']} rows, the stand-in holds {expected_counts[stream]}")
         if table["distinct_keys"] != table["rows"]:
             problems.append(f"{stream}: {table['rows'] - table['distinct_keys']} duplicate keys")
+    return problems
+
+
+def warehouse_view(api: Any, config: Dict[str, Any], logs_dir: Path) -> List[str]:
+    """Two incremental syncs into one DuckDB file with changes between; the final tables checked."""
+    import duckdb
+
+    db_path = logs_dir / "warehouse.duckdb"
+    config_path = logs_dir / "warehouse-config.json"
+    config_path.write_text(json.dumps({**config, "include_deleted": True}), encoding="utf-8")
+    for sync in ("sync-1", "sync-2"):
+        (logs_dir / sync).mkdir()
+    first = run_child(WAREHOUSE, config_path, logs_dir / "sync-1", "--db", str(db_path))
+
+    now, day = api.clock()["now_ms"], 86_400_000
+    backfilled = set(api.backfill(20, (200, 45))["uids"])
+    new = set(api.add_activities(5))
+    activities = api.dataset("activities")
+    old = [r["uid"] for r in activities if r["activity_timestamp"] < now - 30 * day and not r["deleted"]][:3]
+    recent = [r["uid"] for r in activities if now - 3 * day <= r["activity_timestamp"] < now and not r["deleted"]][:1]
+    api.delete(old, moves_ingested=True)
+    api.delete(recent, moves_ingested=False)
+    second = run_child(WAREHOUSE, config_path, logs_dir / "sync-2", "--db", str(db_path))
+
+    horizon = (now // day + 181) * day
+    wanted = {
+        stream: [r for r in api.dataset(name) if r["activity_timestamp"] < horizon]
+        for stream, (name, _) in STREAMS.items()
+    }
+    schema = second["schema"]
+    problems: List[str] = []
+    with duckdb.connect(str(db_path), read_only=True) as db:
+        for stream, (_, keys) in STREAMS.items():
+            table = f'"{schema}"."{stream}"'
+            key_list = ", ".join(f'"{key}"' for key in keys)
+            rows, distinct = db.execute(f"SELECT count(*), count(DISTINCT ({key_list})) FROM {table}").fetchone()
+            held = {tuple(r) for r in db.execute(f"SELECT {key_list} FROM {table}").fetchall()}
+            expected = {tuple(r[k] for k in keys) for r in wanted[stream]}
+            print(f"  {stream}: {rows} rows, {distinct} distinct keys; the stand-in holds {len(expected)} "
+                  f"(first sync wrote {first['rows'].get(stream)}, the second {second['rows'].get(stream)})")
+            if rows != distinct:
+                problems.append(f"{stream}: {rows - distinct} keys more than once")
+            if held != expected:
+                problems.append(f"{stream}: {len(expected - held)} missing, {len(held - expected)} not at the stand-in")
+            types = dict(db.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+                [schema, stream]).fetchall())
+            for column in ("activity_timestamp", "ingested_at", "synced_at"):
+                if types.get(column) != "BIGINT":
+                    problems.append(f"{stream}.{column} is {types.get(column)}, not BIGINT")
+        found = {uid for (uid,) in db.execute(f'SELECT uid FROM "{schema}"."activity"').fetchall()}
+        flagged = {uid for (uid,) in db.execute(f'SELECT uid FROM "{schema}"."activity" WHERE deleted').fetchall()}
+        flagged_rows = db.execute(
+            f'SELECT count(*) FROM "{schema}"."participants" WHERE deleted AND uid IN ({", ".join("?" * len(old + recent))})',
+            old + recent).fetchone()[0]
+    deleted_rows = sum(1 for r in wanted["participants"] if r["uid"] in set(old + recent))
+    print(f"  backfilled {len(backfilled & found)} of {len(backfilled)}, new {len(new & found)} of {len(new)}, "
+          f"deleted and flagged {len(flagged & set(old + recent))} of {len(old + recent)} activities "
+          f"({flagged_rows} of {deleted_rows} participant rows)")
+    if not (backfilled | new) <= found:
+        problems.append(f"not in the activity table: {sorted((backfilled | new) - found)}")
+    if flagged != set(old + recent) or flagged_rows != deleted_rows:
+        problems.append(f"deleted = true on {sorted(flagged)} and {flagged_rows} rows; deleted were {old + recent}, {deleted_rows} rows")
     return problems
 
 
@@ -226,6 +285,11 @@ def main_in_venv(args: argparse.Namespace) -> int:
             print("  OK" if not problems else "  FAILED:\n    " + "\n    ".join(problems))
             failures += [f"{method}: {p}" for p in problems]
 
+        print("\n== the warehouse view: two incremental syncs into one DuckDB cache, changes between")
+        problems = warehouse_view(api, config, logs_dir)
+        print("  OK" if not problems else "  FAILED:\n    " + "\n    ".join(problems))
+        failures += [f"warehouse: {p}" for p in problems]
+
     print("\npyairbyte check:", "passed" if not failures else f"{len(failures)} problems")
     return 1 if failures else 0
 
@@ -238,17 +302,20 @@ def main() -> int:
     parser.add_argument("--activities", type=int, default=2000)
     parser.add_argument("--start-date", default="2023-01-01")
     parser.add_argument("--requests-per-second", type=int, default=50)
-    parser.add_argument("--child", choices=METHODS, help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=(*METHODS, WAREHOUSE), help=argparse.SUPPRESS)
     parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.child == WAREHOUSE:
+        child_warehouse_sync(args.config, args.db)
+        return 0
     if args.child:
         child_read(args.child, args.config)
         return 0
-    if not running_in(args.venv):
-        ensure_venv(args.venv, args.python)
-        command = [str(_venv_python(args.venv)), __file__, *sys.argv[1:]]
-        return subprocess.run(command).returncode
+    if not own_venv.running_in(args.venv):
+        own_venv.ensure(args.venv, args.python, [["airbyte"], ["-e", str(REPO_ROOT)]])
+        return own_venv.rerun_inside(args.venv, __file__)
     return main_in_venv(args)
 
 

@@ -292,9 +292,10 @@ def test_given_429_with_retry_after_when_read_then_waits_as_told_and_reads_every
 
     assert_read_complete(read.run, dataset)
     # Retry-After: 4 (plus the CDK's extra second), rather than the 3 s of the first
-    # exponential wait.
+    # exponential wait (the exact wait asked for is pinned in unit_tests/test_retries.py; no
+    # upper bound here: how much longer it takes is the machine's load).
     wait = seconds_until_retry(read.stats, 429)
-    assert 4.0 <= wait < 7.0, f"retried {wait:.2f} s after a 429 with Retry-After: 4"
+    assert wait >= 4.0, f"retried {wait:.2f} s after a 429 with Retry-After: 4"
 
 
 def test_given_429_without_retry_after_when_read_then_every_record_arrives_once(
@@ -536,9 +537,11 @@ def test_given_500_on_every_request_then_retries_wait_3_5_9_17_and_33_seconds(
     for path in DATA_PATHS:
         times = [request["t"] for request in read.stats["requests"] if request["path"] == path]
         waits = [round(later - earlier, 1) for earlier, later in zip(times, times[1:])]
-        # The CDK adds 1 s to each wait of 1 * 2**attempt seconds; the rest is the machine's.
+        # The CDK adds 1 s to each wait of 1 * 2**attempt seconds. The waits it asks for are
+        # pinned exactly in unit_tests/test_retries.py; here, that a real process really waits
+        # them (no upper bound: how much longer it takes is the machine's load).
         assert len(waits) == 5 and all(
-            wanted <= wait < wanted + 2.5 for wanted, wait in zip((3, 5, 9, 17, 33), waits)
+            wait >= wanted for wanted, wait in zip((3, 5, 9, 17, 33), waits)
         ), f"{path}: waits of {waits} s"
 
 

@@ -56,7 +56,12 @@ def test_built_budget_makes_the_call_after_requests_per_second_wait_1_1_seconds(
     budget.acquire_call(request, block=True)  # the third call in the window waits for the first to leave it
     waited = time.monotonic() - started
 
-    assert 1.05 <= waited <= 1.3, f"the third call waited {waited:.3f} s"
+    # The wait is the behaviour: at least the window (less a margin for the clock's resolution).
+    # How much longer it takes depends on the machine's load, so the window itself is read from
+    # the policy the CDK built (not from the manifest): 2 calls per 1100 ms.
+    assert waited >= 1.05, f"the third call waited only {waited:.3f} s"
+    rates = budget.get_matching_policy(request)._bucket.rates  # noqa: SLF001 - pyrate's bucket keeps them
+    assert [(rate.limit, rate.interval) for rate in rates] == [(2, 1100)]
 
 
 @pytest.mark.parametrize(
@@ -146,6 +151,6 @@ def test_given_3_pages_at_2_requests_per_second_when_read_then_third_request_wai
 
     assert not output.errors
     assert len(acquired_at) == 3
-    # The third request leaves once the first has left the 1.1 s window; a generous upper bound,
-    # as the read's own work between pages adds to it.
-    assert 1.05 <= acquired_at[2] - acquired_at[0] <= 2.0
+    # The third request leaves once the first has left the 1.1 s window (no upper bound: the
+    # read's own work between pages, and the machine's load, add to it).
+    assert acquired_at[2] - acquired_at[0] >= 1.05

@@ -90,6 +90,15 @@ def fetch_all(api: StandIn, path: str, token: str, page: int = 1000, **params) -
     return out
 
 
+def read(api: StandIn, tok: str, **params) -> tuple[list[dict], list[dict]]:
+    """Every activity and participant row a query selects, all pages."""
+    return fetch_all(api, ACTS, tok, **params), fetch_all(api, PARTS, tok, **params)
+
+
+def uids(records: list[dict]) -> list[str]:
+    return [r["uid"] for r in records]
+
+
 def assert_error(r: Resp, status: int, *fragments: str) -> dict:
     assert r.status == status, (r.status, r.body[:300])
     body = r.json()

@@ -11,7 +11,8 @@ import datetime as dt
 import pytest
 
 from stand_in.tests.helpers import (
-    ACTS, DAY_MS, N_ACTIVITIES, N_TOTAL, PARTS, TODAY, assert_error, d, fetch_all, get, local_date, post_json,
+    ACTS, DAY_MS, N_ACTIVITIES, N_TOTAL, PARTS, TODAY, assert_error, d, fetch_all, get, local_date, post_json, read,
+    uids,
 )
 
 ONE = dt.timedelta(days=1)
@@ -27,14 +28,6 @@ def pick(full, f: str, t: str, zone: str = "UTC", exclusive: bool = False, field
     acts = [a for a in full["activities"] if inside(a)]
     uids = {a["uid"] for a in acts}
     return acts, [p for p in full["participants"] if p["activity_uid"] in uids]
-
-
-def read(api, tok, **params):
-    return fetch_all(api, ACTS, tok, **params), fetch_all(api, PARTS, tok, **params)
-
-
-def uids(records):
-    return [r["uid"] for r in records]
 
 
 def first_with(full, pred):

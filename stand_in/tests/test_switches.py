@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from stand_in.tests.helpers import ACTS, PARTS, TODAY, d, fetch_all, get, local_date, post_json
+from stand_in.tests.helpers import ACTS, PARTS, TODAY, d, fetch_all, get, local_date, post_json, read, uids
 
 
 def expect(full, *, f=None, t=None, zone="UTC", excl=False, ifrom=None, ito=None, izone=None, iexcl=None,
@@ -33,14 +33,6 @@ def expect(full, *, f=None, t=None, zone="UTC", excl=False, ifrom=None, ito=None
             and a["uid"] not in hidden]
     uids = {a["uid"] for a in acts}
     return acts, [p for p in full["participants"] if p["activity_uid"] in uids]
-
-
-def read(api, tok, **params):
-    return fetch_all(api, ACTS, tok, **params), fetch_all(api, PARTS, tok, **params)
-
-
-def uids(records):
-    return [r["uid"] for r in records]
 
 
 def now_between(api, action):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set
+from typing import Any, Callable, Dict, List, Optional, Set
 
 import pytest
 from stand_in import StandIn
@@ -170,6 +170,11 @@ def assert_tables_hold(warehouse: Warehouse, wanted: Dict[str, List[dict]], stal
             f"{len(differing)} differing "
             + (f"{differing[0]}:\n  table:    {rows[differing[0]]}\n  expected: {expected[differing[0]]}" if differing else "")
         )
+
+
+def first_day_of(outcome: Outcome) -> str:
+    """The UTC day of the earliest activity a scenario's first sync had to read."""
+    return min(dt.datetime.fromtimestamp(r["activity_timestamp"] / 1000, dt.timezone.utc).date() for r in outcome.due[0]["activity"]).isoformat()
 
 
 def history_requests(stats: Dict[str, Any], path: str = ACTIVITY_PATH) -> List[Dict[str, str]]:
@@ -609,10 +614,6 @@ def test_given_state_of_a_failed_sync_when_rerun_then_completed_chunks_are_not_r
     wanted = {key_of("activity", r) for r in outcome.due[1]["activity"]}
     printed = {key_of("activity", r) for r in both}
     assert printed == wanted, f"missing {sorted(wanted - printed)[:5]}, unknown {sorted(printed - wanted)[:5]}"
-
-
-def first_day_of(outcome: Outcome) -> str:
-    return min(dt.datetime.fromtimestamp(r["activity_timestamp"] / 1000, dt.timezone.utc).date() for r in outcome.due[0]["activity"]).isoformat()
 
 
 # --------------------------------------------------------------------------------------------

@@ -34,13 +34,6 @@ def at(uid: str, timestamp: Any, **fields: Any) -> Dict[str, Any]:
     return activity(uid, subject=f"Subject of {uid}", activity_timestamp=timestamp, **fields)
 
 
-def fixed_chunk(day: date, window_days: int = 90) -> Tuple[date, date]:
-    """The history chunk holding `day`: window_days-long ranges counted from 1970-01-01."""
-    index = (day - date(1970, 1, 1)).days // window_days
-    first = date(1970, 1, 1) + timedelta(days=index * window_days)
-    return first, first + timedelta(days=window_days - 1)
-
-
 def mock_chunk(
     http_mocker: HttpMocker,
     first_day: date,

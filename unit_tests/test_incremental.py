@@ -37,6 +37,7 @@ from unit_tests.response_builder import error_response, token_response
 
 INCREMENTAL = SyncMode.incremental
 CURRENT = days_ago(7)
+TODAY_FIRST = days_ago(0)  # the current chunk's first day with lookback_days 0
 
 
 def _ms(day: date) -> int:
@@ -226,8 +227,6 @@ def test_given_lookback_days_0_when_read_from_state_then_the_window_starts_at_th
     ]
     assert uids(records_of(output, "activity")) == ["at-the-last-read"]
 
-
-TODAY_FIRST = days_ago(0)
 
 
 def test_given_chunk_that_never_held_a_record_when_read_from_state_then_it_is_asked_whole_again() -> None:
